@@ -1,1 +1,5 @@
+//! Contract-test Antom payment code without Antom's sandbox and without a network:
+//! test keys, recorded fixtures, a mock Antom server and the `antom` command line tool.
+#![warn(missing_docs)]
 
+pub mod keys;
