@@ -16,5 +16,8 @@ pub mod sign_request;
 pub mod verify_notification;
 pub mod verify_response;
 
+pub mod client;
+pub mod config;
+
 /// The boxed error the layers return and accept from inner services.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
