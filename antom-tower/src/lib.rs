@@ -18,6 +18,7 @@ pub mod verify_response;
 
 pub mod client;
 pub mod config;
+pub mod store;
 
 /// The boxed error the layers return and accept from inner services.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

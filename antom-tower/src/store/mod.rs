@@ -1,0 +1,802 @@
+//! Order persistence: the [`OrderStore`] trait, its types and three stores.
+//!
+//! An order is created by the merchant ([`OrderStore::create_order`]), marked
+//! pending once Antom has accepted the payment session
+//! ([`OrderStore::mark_pending`]) and then moved by payment and refund
+//! results that arrive from notifications, `inquiryPayment` polling or
+//! reconciliation ([`OrderStore::apply_payment_result`],
+//! [`OrderStore::apply_refund_result`]).
+//!
+//! The rules every store keeps:
+//!
+//! * Money is an [`Amount`]: integer minor units and an ISO 4217 currency,
+//!   stored as an integer column and a three-letter code, never a float.
+//! * Applying a result is idempotent. A duplicate notification answers
+//!   [`ApplyOutcome::AlreadyApplied`], a stale one (a `PROCESSING` inquiry
+//!   arriving after the final notification) answers [`ApplyOutcome::Ignored`],
+//!   and neither changes anything. Each refund id is counted exactly once.
+//! * A result whose amount or currency differs from the order's is refused
+//!   with [`StoreError::AmountMismatch`] and logged at `warn` as a possible
+//!   fraud attempt, before any state change.
+//! * A contradicting final result (a failure after a success) is refused
+//!   with [`StoreError::IllegalTransition`] and logged at `warn`.
+//! * A store answers `Ok` only once the change is durably stored, so a
+//!   notification handler may acknowledge to Antom exactly when the store
+//!   said `Ok`. On [`StoreError::Unavailable`] (see
+//!   [`StoreError::is_transient`]) it must not acknowledge: Antom then
+//!   resends.
+//! * Every transition is recorded once in the store's own log
+//!   ([`OrderStore::state_changes`]).
+//!
+//! The decisions themselves live in [`state`], as pure functions every store
+//! shares; a store only reads, decides and writes with compare-and-set. A
+//! store of your own can reuse them, and check itself against the shared
+//! conformance suite in `antom-testkit` (`antom_testkit::store_conformance`).
+//!
+//! Stores:
+//!
+//! * [`MemoryOrderStore`]: a mutex around a map; no set-up, loses everything
+//!   on restart. For tests and single-process demos.
+//! * `SqliteOrderStore` (feature `sqlite`): one file, WAL, `synchronous=FULL`.
+//! * `PostgresOrderStore` (feature `postgres`).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use antom_types::Amount;
+use async_trait::async_trait;
+
+mod memory;
+pub mod state;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use memory::MemoryOrderStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresOrderStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteOrderStore;
+
+/// A boxed error from a storage backend (the crate's [`BoxError`](crate::BoxError)).
+pub use crate::BoxError;
+
+/// The state of an order.
+///
+/// ```text
+/// Created ──► Pending ──► Succeeded ──► PartiallyRefunded ──► Refunded
+///    │           │   ╲──► Failed | Cancelled | Expired           ▲
+///    └───────────┴──────► (any final payment state)   Succeeded ─┘
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Stored by the merchant; no payment session at Antom yet.
+    Created,
+    /// Antom accepted the payment session, or reported `PROCESSING`.
+    Pending,
+    /// Paid.
+    Succeeded,
+    /// The payment failed (final).
+    Failed,
+    /// The payment was cancelled (final).
+    Cancelled,
+    /// The payment was closed unpaid (final).
+    Expired,
+    /// Paid, then refunded in part.
+    PartiallyRefunded,
+    /// Paid, then refunded in full.
+    Refunded,
+}
+
+impl OrderStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [OrderStatus; 8] = [
+        OrderStatus::Created,
+        OrderStatus::Pending,
+        OrderStatus::Succeeded,
+        OrderStatus::Failed,
+        OrderStatus::Cancelled,
+        OrderStatus::Expired,
+        OrderStatus::PartiallyRefunded,
+        OrderStatus::Refunded,
+    ];
+
+    /// Whether the payment is decided: everything but `Created` and
+    /// `Pending`. A succeeded order may still be refunded.
+    pub fn is_final(self) -> bool {
+        !matches!(self, OrderStatus::Created | OrderStatus::Pending)
+    }
+
+    /// Whether the order was paid (`Succeeded`, `PartiallyRefunded`, `Refunded`).
+    pub fn is_paid(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Succeeded | OrderStatus::PartiallyRefunded | OrderStatus::Refunded
+        )
+    }
+
+    /// The name stored in SQL columns: `created`, `pending`, `succeeded`,
+    /// `failed`, `cancelled`, `expired`, `partially_refunded`, `refunded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Created => "created",
+            OrderStatus::Pending => "pending",
+            OrderStatus::Succeeded => "succeeded",
+            OrderStatus::Failed => "failed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Expired => "expired",
+            OrderStatus::PartiallyRefunded => "partially_refunded",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status name that is not one of [`OrderStatus::as_str`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown order status {0:?}")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for OrderStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+/// Where a result came from; recorded with every state change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultSource {
+    /// A verified notification from Antom (`notifyPayment`, refund notifications).
+    Notification,
+    /// An `inquiryPayment` / `inquiryRefund` answer.
+    Inquiry,
+    /// A reconciliation job (settlement files, a sweep over [`OrderStore::list_pending`]).
+    Reconciliation,
+    /// The merchant's own API calls (for example [`OrderStore::mark_pending`]).
+    Api,
+}
+
+impl ResultSource {
+    /// Every source.
+    pub const ALL: [ResultSource; 4] = [
+        ResultSource::Notification,
+        ResultSource::Inquiry,
+        ResultSource::Reconciliation,
+        ResultSource::Api,
+    ];
+
+    /// The name stored in SQL columns: `notification`, `inquiry`,
+    /// `reconciliation`, `api`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultSource::Notification => "notification",
+            ResultSource::Inquiry => "inquiry",
+            ResultSource::Reconciliation => "reconciliation",
+            ResultSource::Api => "api",
+        }
+    }
+}
+
+impl fmt::Display for ResultSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A source name that is not one of [`ResultSource::as_str`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown result source {0:?}")]
+pub struct UnknownSource(pub String);
+
+impl FromStr for ResultSource {
+    type Err = UnknownSource;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ResultSource::ALL
+            .into_iter()
+            .find(|source| source.as_str() == s)
+            .ok_or_else(|| UnknownSource(s.to_owned()))
+    }
+}
+
+/// What the merchant stores before asking Antom for a payment session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    /// The merchant's order id (unique).
+    pub order_id: String,
+    /// The `paymentRequestId` sent to Antom (unique; Antom's idempotency key).
+    pub payment_request_id: String,
+    /// What the buyer pays.
+    pub amount: Amount,
+    /// The order description shown to the buyer.
+    pub description: String,
+    /// Antom's `paymentMethodType`, e.g. `ALIPAY_CN`, `CARD`.
+    pub payment_method_type: String,
+    /// The merchant's buyer id, if any.
+    pub buyer_id: Option<String>,
+}
+
+/// A stored order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// The merchant's order id.
+    pub order_id: String,
+    /// The `paymentRequestId` sent to Antom.
+    pub payment_request_id: String,
+    /// What the buyer pays.
+    pub amount: Amount,
+    /// The order description.
+    pub description: String,
+    /// Antom's `paymentMethodType`.
+    pub payment_method_type: String,
+    /// The merchant's buyer id, if any.
+    pub buyer_id: Option<String>,
+    /// The current state.
+    pub status: OrderStatus,
+    /// Antom's `paymentId`, once a result carried it.
+    pub payment_id: Option<String>,
+    /// Minor units refunded so far (in the order's currency); never more than `amount`.
+    pub refunded: u64,
+    /// When the order was created, in milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// When the order last changed, in milliseconds since the Unix epoch.
+    pub updated_at_ms: i64,
+    /// Starts at 1 and grows by one with every recorded state change.
+    pub version: u64,
+}
+
+impl Order {
+    /// The order as it is created from `new` at `now_ms`: `Created`, version 1.
+    pub fn from_new(new: NewOrder, now_ms: i64) -> Order {
+        Order {
+            order_id: new.order_id,
+            payment_request_id: new.payment_request_id,
+            amount: new.amount,
+            description: new.description,
+            payment_method_type: new.payment_method_type,
+            buyer_id: new.buyer_id,
+            status: OrderStatus::Created,
+            payment_id: None,
+            refunded: 0,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            version: 1,
+        }
+    }
+
+    /// The refunded total as an [`Amount`] in the order's currency.
+    pub fn refunded_amount(&self) -> Amount {
+        // `refunded` never exceeds `amount`, which is a valid amount.
+        Amount::new(self.amount.currency(), self.refunded).unwrap_or(self.amount)
+    }
+}
+
+/// The payment status a result reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentOutcome {
+    /// `SUCCESS`: paid.
+    Succeeded,
+    /// `FAIL`: failed, final.
+    Failed,
+    /// `CANCELLED`: cancelled, final.
+    Cancelled,
+    /// Closed unpaid (the session expired), final.
+    Expired,
+    /// `PROCESSING` / `PENDING`: not decided yet.
+    Processing,
+}
+
+impl PaymentOutcome {
+    /// Every outcome.
+    pub const ALL: [PaymentOutcome; 5] = [
+        PaymentOutcome::Succeeded,
+        PaymentOutcome::Failed,
+        PaymentOutcome::Cancelled,
+        PaymentOutcome::Expired,
+        PaymentOutcome::Processing,
+    ];
+
+    /// The order status this outcome leads to.
+    pub fn target_status(self) -> OrderStatus {
+        match self {
+            PaymentOutcome::Succeeded => OrderStatus::Succeeded,
+            PaymentOutcome::Failed => OrderStatus::Failed,
+            PaymentOutcome::Cancelled => OrderStatus::Cancelled,
+            PaymentOutcome::Expired => OrderStatus::Expired,
+            PaymentOutcome::Processing => OrderStatus::Pending,
+        }
+    }
+}
+
+/// A payment result learned from Antom, to apply to the order with the
+/// same `payment_request_id`. Build it only from a verified notification or
+/// an `inquiryPayment` answer, never from the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentResult {
+    /// The order's `paymentRequestId`.
+    pub payment_request_id: String,
+    /// Antom's `paymentId`, if the result carried one.
+    pub payment_id: Option<String>,
+    /// The `paymentAmount` Antom reports; must equal the order's amount.
+    pub amount: Amount,
+    /// The payment status (decide by `paymentStatus`, not by the API call's `result`).
+    pub outcome: PaymentOutcome,
+    /// Where the result came from.
+    pub source: ResultSource,
+    /// Antom's `resultCode`, for the record.
+    pub result_code: Option<String>,
+}
+
+/// The status a refund result reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundOutcome {
+    /// `SUCCESS`: the money went back to the buyer.
+    Succeeded,
+    /// `FAIL`: nothing was refunded.
+    Failed,
+    /// `PROCESSING`: not decided yet.
+    Processing,
+}
+
+/// A refund result learned from Antom (a refund notification or an
+/// `inquiryRefund` answer), for the order with `payment_request_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundResult {
+    /// The `paymentRequestId` of the refunded order.
+    pub payment_request_id: String,
+    /// Antom's `refundId`: each distinct refund id is counted exactly once.
+    pub refund_id: String,
+    /// The merchant's `refundRequestId`, for the record.
+    pub refund_request_id: Option<String>,
+    /// The refunded amount; must be in the order's currency.
+    pub amount: Amount,
+    /// The refund status.
+    pub outcome: RefundOutcome,
+    /// Where the result came from.
+    pub source: ResultSource,
+}
+
+/// What applying a result did. Every variant means the result is durably
+/// accounted for and may be acknowledged to Antom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The order moved from `from` to `to` (for a further partial refund
+    /// `from` and `to` may both be `PartiallyRefunded`); one state change
+    /// was recorded.
+    Applied {
+        /// The status before.
+        from: OrderStatus,
+        /// The status after.
+        to: OrderStatus,
+    },
+    /// The result was applied before (a duplicate notification, the same
+    /// refund id again, an inquiry confirming a notification): nothing changed.
+    AlreadyApplied {
+        /// The order's (unchanged) status.
+        status: OrderStatus,
+    },
+    /// A stale or non-final result arriving after a final one (out of order,
+    /// harmless), or a refund that did not succeed: nothing changed.
+    Ignored {
+        /// The order's (unchanged) status.
+        status: OrderStatus,
+    },
+}
+
+/// One recorded transition, from the store's own log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// The order.
+    pub order_id: String,
+    /// The order's version after this change (2 for the first change).
+    pub version: u64,
+    /// The status before.
+    pub from: OrderStatus,
+    /// The status after.
+    pub to: OrderStatus,
+    /// Where the result came from.
+    pub source: ResultSource,
+    /// Antom's `refundId`, for a refund.
+    pub refund_id: Option<String>,
+    /// The refunded minor units, for a refund.
+    pub refund_amount: Option<u64>,
+    /// Antom's `resultCode` carried by the result, if any.
+    pub result_code: Option<String>,
+    /// When the change was stored, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
+/// Why a store refused or failed an operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No order with that id (order id or `paymentRequestId`).
+    #[error("no order with id {id:?}")]
+    NotFound {
+        /// The id looked for.
+        id: String,
+    },
+    /// An order with the same order id or `paymentRequestId` exists.
+    #[error("an order with order id {order_id:?} or paymentRequestId {payment_request_id:?} already exists")]
+    DuplicateOrder {
+        /// The new order's id.
+        order_id: String,
+        /// The new order's `paymentRequestId`.
+        payment_request_id: String,
+    },
+    /// The result contradicts the order's state (a failure after a
+    /// success); refused and logged at `warn`, nothing changed.
+    #[error("illegal order state transition from {from} to {to}")]
+    IllegalTransition {
+        /// The order's status.
+        from: OrderStatus,
+        /// The status the result asked for.
+        to: OrderStatus,
+    },
+    /// The result's amount or currency differs from the order's; refused and
+    /// logged at `warn` as a possible fraud attempt, nothing changed.
+    #[error("amount mismatch: the order expects {expected}, the result carries {received}")]
+    AmountMismatch {
+        /// The order's amount (for a repeated refund id: the amount recorded for it).
+        expected: Amount,
+        /// The result's amount.
+        received: Amount,
+    },
+    /// The refund would take the refunded total past the order's amount;
+    /// refused and logged at `warn`, nothing changed.
+    #[error(
+        "refund of {received} would exceed the order amount {order_amount} ({refunded} minor units already refunded)"
+    )]
+    RefundExceedsOrder {
+        /// The order's amount.
+        order_amount: Amount,
+        /// Minor units refunded so far.
+        refunded: u64,
+        /// The refund's amount.
+        received: Amount,
+    },
+    /// The stored data cannot be read back (an unknown status name, a bad
+    /// currency code): not transient.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The backend failed for a reason that may pass (connection lost,
+    /// database locked, too much contention). Do not acknowledge: let Antom
+    /// retry.
+    #[error("order store unavailable: {0}")]
+    Unavailable(#[source] BoxError),
+}
+
+impl StoreError {
+    /// Whether retrying later may succeed: only [`StoreError::Unavailable`].
+    /// A notification handler answers a transient error with a non-success
+    /// response so Antom resends.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+
+    /// Wraps any backend error as [`StoreError::Unavailable`].
+    pub fn unavailable(error: impl Into<BoxError>) -> StoreError {
+        StoreError::Unavailable(error.into())
+    }
+}
+
+/// Where orders live.
+///
+/// Implementations answer `Ok` only once a change is durably stored, and keep
+/// the rules in the [module documentation](self). The decisions are shared:
+/// see [`state::plan_payment`] and [`state::plan_refund`].
+///
+/// # Example
+///
+/// ```
+/// use antom_tower::store::{
+///     ApplyOutcome, MemoryOrderStore, NewOrder, OrderStatus, OrderStore, PaymentOutcome,
+///     PaymentResult, ResultSource,
+/// };
+/// use antom_types::{Amount, Currency};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryOrderStore::new();
+/// let amount = Amount::new(Currency::new("SGD")?, 4200)?; // 42.00 SGD
+/// store
+///     .create_order(NewOrder {
+///         order_id: "order-1".into(),
+///         payment_request_id: "pay-1".into(),
+///         amount,
+///         description: "Two coffees".into(),
+///         payment_method_type: "ALIPAY_CN".into(),
+///         buyer_id: None,
+///     })
+///     .await?;
+/// store.mark_pending("order-1").await?;
+///
+/// let result = PaymentResult {
+///     payment_request_id: "pay-1".into(),
+///     payment_id: Some("2024000000001".into()),
+///     amount,
+///     outcome: PaymentOutcome::Succeeded,
+///     source: ResultSource::Notification,
+///     result_code: Some("SUCCESS".into()),
+/// };
+/// let outcome = store.apply_payment_result(&result).await?;
+/// assert_eq!(outcome, ApplyOutcome::Applied { from: OrderStatus::Pending, to: OrderStatus::Succeeded });
+/// // Antom resends the notification: nothing is counted twice.
+/// let again = store.apply_payment_result(&result).await?;
+/// assert_eq!(again, ApplyOutcome::AlreadyApplied { status: OrderStatus::Succeeded });
+/// assert_eq!(store.state_changes("order-1").await?.len(), 2); // created->pending, pending->succeeded
+/// # Ok(())
+/// # }
+/// ```
+#[async_trait]
+pub trait OrderStore: Send + Sync + 'static {
+    /// Stores a new order as [`OrderStatus::Created`], version 1.
+    /// [`StoreError::DuplicateOrder`] when the order id or the
+    /// `paymentRequestId` is taken.
+    async fn create_order(&self, order: NewOrder) -> Result<Order, StoreError>;
+
+    /// The order with that order id.
+    async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError>;
+
+    /// The order with that `paymentRequestId`.
+    async fn get_by_payment_request_id(&self, payment_request_id: &str) -> Result<Option<Order>, StoreError>;
+
+    /// Moves a `Created` order to `Pending` once Antom created its payment
+    /// session (source [`ResultSource::Api`]). Idempotent: `AlreadyApplied`
+    /// on a pending order, `Ignored` on an order whose result already came.
+    /// [`StoreError::NotFound`] for an unknown order id.
+    async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError>;
+
+    /// Applies a payment result to the order with its `paymentRequestId`.
+    ///
+    /// Refuses ([`StoreError::AmountMismatch`]) a result whose amount or
+    /// currency differs from the order's, and ([`StoreError::IllegalTransition`])
+    /// one that contradicts a final state; [`StoreError::NotFound`] for an
+    /// unknown `paymentRequestId`. See [`state::decide`] for the table.
+    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError>;
+
+    /// Applies a refund result to a paid order: a succeeded refund adds its
+    /// minor units once per distinct refund id and moves the order to
+    /// `PartiallyRefunded` or `Refunded`. Refuses a refund in another
+    /// currency ([`StoreError::AmountMismatch`]), one past the order's amount
+    /// ([`StoreError::RefundExceedsOrder`]) and one on an unpaid order
+    /// ([`StoreError::IllegalTransition`]). See [`state::plan_refund`].
+    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError>;
+
+    /// Up to `limit` orders still `Created` or `Pending`, oldest first: what
+    /// a reconciliation job should inquire about.
+    async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError>;
+
+    /// Every recorded transition of the order, oldest first (empty for an
+    /// unknown order).
+    async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError>;
+}
+
+macro_rules! forward_order_store {
+    ($($target:tt)*) => {
+        #[async_trait]
+        impl<S: OrderStore + ?Sized> OrderStore for $($target)*<S> {
+            async fn create_order(&self, order: NewOrder) -> Result<Order, StoreError> {
+                (**self).create_order(order).await
+            }
+            async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
+                (**self).get_order(order_id).await
+            }
+            async fn get_by_payment_request_id(&self, payment_request_id: &str) -> Result<Option<Order>, StoreError> {
+                (**self).get_by_payment_request_id(payment_request_id).await
+            }
+            async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError> {
+                (**self).mark_pending(order_id).await
+            }
+            async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
+                (**self).apply_payment_result(result).await
+            }
+            async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
+                (**self).apply_refund_result(result).await
+            }
+            async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
+                (**self).list_pending(limit).await
+            }
+            async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
+                (**self).state_changes(order_id).await
+            }
+        }
+    };
+}
+
+forward_order_store!(Arc);
+forward_order_store!(Box);
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// How many times the SQL stores re-read and decide again when a concurrent
+/// writer changed the order between their read and their write.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) const MAX_CAS_ATTEMPTS: usize = 16;
+
+/// Shared helpers for the SQL stores: row conversions.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod sql {
+    use super::*;
+    use antom_types::Currency;
+
+    /// The columns of an order row, as the SQL stores read them.
+    pub(crate) struct OrderRow {
+        pub order_id: String,
+        pub payment_request_id: String,
+        pub amount_minor: i64,
+        pub currency: String,
+        pub description: String,
+        pub payment_method_type: String,
+        pub buyer_id: Option<String>,
+        pub status: String,
+        pub payment_id: Option<String>,
+        pub refunded_minor: i64,
+        pub created_at_ms: i64,
+        pub updated_at_ms: i64,
+        pub version: i64,
+    }
+
+    pub(crate) const ORDER_COLUMNS: &str = "order_id, payment_request_id, amount_minor, currency, description, \
+         payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version";
+
+    pub(crate) const CHANGE_COLUMNS: &str =
+        "order_id, version, from_status, to_status, source, refund_id, refund_amount_minor, result_code, at_ms";
+
+    fn unsigned(what: &str, value: i64) -> Result<u64, StoreError> {
+        u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what}: {value}")))
+    }
+
+    pub(crate) fn signed(value: u64) -> Result<i64, StoreError> {
+        i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("value {value} does not fit a BIGINT")))
+    }
+
+    impl OrderRow {
+        pub(crate) fn into_order(self) -> Result<Order, StoreError> {
+            let currency = Currency::new(&self.currency)
+                .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.order_id)))?;
+            let amount = Amount::new(currency, unsigned("amount", self.amount_minor)?)
+                .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.order_id)))?;
+            let status = self
+                .status
+                .parse::<OrderStatus>()
+                .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.order_id)))?;
+            Ok(Order {
+                order_id: self.order_id,
+                payment_request_id: self.payment_request_id,
+                amount,
+                description: self.description,
+                payment_method_type: self.payment_method_type,
+                buyer_id: self.buyer_id,
+                status,
+                payment_id: self.payment_id,
+                refunded: unsigned("refunded", self.refunded_minor)?,
+                created_at_ms: self.created_at_ms,
+                updated_at_ms: self.updated_at_ms,
+                version: unsigned("version", self.version)?,
+            })
+        }
+    }
+
+    /// Maps a sqlx error: undecodable data is [`StoreError::Corrupt`],
+    /// everything else (I/O, pool, database errors) [`StoreError::Unavailable`].
+    pub(crate) fn db_err(error: sqlx::Error) -> StoreError {
+        match error {
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+                StoreError::Corrupt(error.to_string())
+            }
+            other => StoreError::Unavailable(Box::new(other)),
+        }
+    }
+
+    /// Whether the error is a unique constraint violation.
+    pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+        matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+    }
+
+    /// Reads an [`Order`] from a row with [`ORDER_COLUMNS`] (any backend).
+    macro_rules! order_from_row {
+        ($row:expr) => {{
+            use sqlx::Row as _;
+            let row = $row;
+            let read = || -> Result<$crate::store::sql::OrderRow, sqlx::Error> {
+                Ok($crate::store::sql::OrderRow {
+                    order_id: row.try_get("order_id")?,
+                    payment_request_id: row.try_get("payment_request_id")?,
+                    amount_minor: row.try_get("amount_minor")?,
+                    currency: row.try_get("currency")?,
+                    description: row.try_get("description")?,
+                    payment_method_type: row.try_get("payment_method_type")?,
+                    buyer_id: row.try_get("buyer_id")?,
+                    status: row.try_get("status")?,
+                    payment_id: row.try_get("payment_id")?,
+                    refunded_minor: row.try_get("refunded_minor")?,
+                    created_at_ms: row.try_get("created_at_ms")?,
+                    updated_at_ms: row.try_get("updated_at_ms")?,
+                    version: row.try_get("version")?,
+                })
+            };
+            read().map_err($crate::store::sql::db_err)?.into_order()
+        }};
+    }
+    pub(crate) use order_from_row;
+
+    /// Reads a [`StateChange`] from a row with [`CHANGE_COLUMNS`] (any backend).
+    macro_rules! change_from_row {
+        ($row:expr) => {{
+            use sqlx::Row as _;
+            let row = $row;
+            let read = || -> Result<$crate::store::sql::ChangeRow, sqlx::Error> {
+                Ok($crate::store::sql::ChangeRow {
+                    order_id: row.try_get("order_id")?,
+                    version: row.try_get("version")?,
+                    from_status: row.try_get("from_status")?,
+                    to_status: row.try_get("to_status")?,
+                    source: row.try_get("source")?,
+                    refund_id: row.try_get("refund_id")?,
+                    refund_amount_minor: row.try_get("refund_amount_minor")?,
+                    result_code: row.try_get("result_code")?,
+                    at_ms: row.try_get("at_ms")?,
+                })
+            };
+            read().map_err($crate::store::sql::db_err)?.into_change()
+        }};
+    }
+    pub(crate) use change_from_row;
+
+    /// The columns of a state change row.
+    pub(crate) struct ChangeRow {
+        pub order_id: String,
+        pub version: i64,
+        pub from_status: String,
+        pub to_status: String,
+        pub source: String,
+        pub refund_id: Option<String>,
+        pub refund_amount_minor: Option<i64>,
+        pub result_code: Option<String>,
+        pub at_ms: i64,
+    }
+
+    impl ChangeRow {
+        pub(crate) fn into_change(self) -> Result<StateChange, StoreError> {
+            let corrupt = |e: &dyn fmt::Display| StoreError::Corrupt(format!("state change of {}: {e}", self.order_id));
+            let from = self.from_status.parse::<OrderStatus>().map_err(|e| corrupt(&e))?;
+            let to = self.to_status.parse::<OrderStatus>().map_err(|e| corrupt(&e))?;
+            let source = self.source.parse::<ResultSource>().map_err(|e| corrupt(&e))?;
+            let refund_amount = self
+                .refund_amount_minor
+                .map(|v| unsigned("refund amount", v))
+                .transpose()?;
+            Ok(StateChange {
+                version: unsigned("version", self.version)?,
+                order_id: self.order_id,
+                from,
+                to,
+                source,
+                refund_id: self.refund_id,
+                refund_amount,
+                result_code: self.result_code,
+                at_ms: self.at_ms,
+            })
+        }
+    }
+}

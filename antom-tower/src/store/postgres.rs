@@ -1,0 +1,309 @@
+//! [`PostgresOrderStore`]: orders in PostgreSQL (feature `postgres`).
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use super::sql::{change_from_row, db_err, is_unique_violation, order_from_row, signed, CHANGE_COLUMNS, ORDER_COLUMNS};
+use super::state::{self, Change, Plan};
+use super::{
+    now_ms, ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError,
+    MAX_CAS_ATTEMPTS,
+};
+
+/// The schema migrations, in order: (version, name, SQL).
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "orders", include_str!("../../migrations/postgres/0001_orders.sql"))];
+
+/// The first key of the advisory lock taken while migrating; the second is
+/// the hash of the schema name, so stores in different schemas migrate in
+/// parallel and two servers starting at once on one schema take turns.
+const MIGRATION_LOCK_KEY: i32 = 0x616e_746f; // "anto"
+
+/// Orders in PostgreSQL.
+///
+/// Tables (`antom_orders`, `antom_order_state_changes`,
+/// `antom_store_migrations`) live in the first schema of the connection's
+/// `search_path` (`public` by default); set `search_path` on the pool's
+/// connections to use another schema. A change is committed (with the
+/// server's default `synchronous_commit = on`: flushed to the WAL) before a
+/// method returns `Ok`.
+///
+/// Writes lock the order row (`SELECT ... FOR UPDATE`) in a `READ COMMITTED`
+/// transaction, decide, and update with compare-and-set on the row's version,
+/// so concurrent results for one order are applied one after the other.
+///
+/// This crate enables no TLS for sqlx; for a remote server, enable one of
+/// sqlx's TLS features (`tls-rustls`, `tls-native-tls`) in your own
+/// `Cargo.toml` and set `sslmode` in the URL.
+#[derive(Debug, Clone)]
+pub struct PostgresOrderStore {
+    pool: PgPool,
+}
+
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    OrderId(&'a str),
+    PaymentRequestId(&'a str),
+}
+
+impl PostgresOrderStore {
+    /// Connects to `url` (`postgres://user:password@host:5432/database`)
+    /// with a pool of up to 10 connections, and runs the migrations.
+    pub async fn connect(url: &str) -> Result<PostgresOrderStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .connect(url)
+            .await
+            .map_err(db_err)?;
+        PostgresOrderStore::from_pool(pool).await
+    }
+
+    /// Uses a pool you configured, and runs the migrations. Safe when several
+    /// processes start at once: migrations run under an advisory lock.
+    pub async fn from_pool(pool: PgPool) -> Result<PostgresOrderStore, StoreError> {
+        let store = PostgresOrderStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
+            .bind(MIGRATION_LOCK_KEY)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM antom_store_migrations")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)")
+                .bind(version)
+                .bind(name)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn fetch(
+        executor: impl sqlx::PgExecutor<'_>,
+        key: Key<'_>,
+        for_update: bool,
+    ) -> Result<Option<Order>, StoreError> {
+        let (column, value) = match key {
+            Key::OrderId(id) => ("order_id", id),
+            Key::PaymentRequestId(id) => ("payment_request_id", id),
+        };
+        let lock = if for_update { " FOR UPDATE" } else { "" };
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM antom_orders WHERE {column} = $1{lock}");
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(executor)
+            .await
+            .map_err(db_err)?;
+        row.map(|row| order_from_row!(&row)).transpose()
+    }
+
+    /// Writes `change` if the order is still at the version read. `Ok(false)`
+    /// when another writer got there first (the caller re-reads).
+    async fn write(
+        tx: &mut Transaction<'static, Postgres>,
+        order: &Order,
+        change: &Change,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE antom_orders SET status = $1, payment_id = $2, refunded_minor = $3, updated_at_ms = $4, \
+             version = version + 1 WHERE order_id = $5 AND version = $6",
+        )
+        .bind(change.to.as_str())
+        .bind(change.payment_id.as_deref())
+        .bind(signed(change.refunded)?)
+        .bind(now)
+        .bind(&order.order_id)
+        .bind(signed(order.version)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO antom_order_state_changes (order_id, version, from_status, to_status, source, change_key, \
+             refund_id, refund_amount_minor, result_code, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&order.order_id)
+        .bind(signed(order.version + 1)?)
+        .bind(change.from.as_str())
+        .bind(change.to.as_str())
+        .bind(change.source.as_str())
+        .bind(&change.change_key)
+        .bind(change.refund_id.as_deref())
+        .bind(change.refund_amount.map(signed).transpose()?)
+        .bind(change.result_code.as_deref())
+        .bind(now)
+        .execute(&mut **tx)
+        .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    /// Lock, read, plan, compare-and-set, up to [`MAX_CAS_ATTEMPTS`] times.
+    async fn apply(
+        &self,
+        key: Key<'_>,
+        refund_id: Option<&str>,
+        plan: impl Fn(&Order, Option<u64>) -> Result<Plan, StoreError> + Send + Sync,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let not_found = || StoreError::NotFound {
+            id: match key {
+                Key::OrderId(id) | Key::PaymentRequestId(id) => id.to_owned(),
+            },
+        };
+        for _ in 0..MAX_CAS_ATTEMPTS {
+            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let order = Self::fetch(&mut *tx, key, true).await?.ok_or_else(not_found)?;
+            let previous = match refund_id {
+                Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
+                    "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = $1 AND refund_id = $2",
+                )
+                .bind(&order.order_id)
+                .bind(refund_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .flatten()
+                .map(|v| u64::try_from(v).unwrap_or(0)),
+                None => None,
+            };
+            match plan(&order, previous)? {
+                Plan::Unchanged(outcome) => {
+                    tx.commit().await.map_err(db_err)?;
+                    return Ok(outcome);
+                }
+                Plan::Change(change) => {
+                    if Self::write(&mut tx, &order, &change).await? {
+                        tx.commit().await.map_err(db_err)?;
+                        return Ok(change.outcome());
+                    }
+                    tx.rollback().await.map_err(db_err)?;
+                }
+            }
+        }
+        Err(StoreError::unavailable(format!(
+            "order changed concurrently {MAX_CAS_ATTEMPTS} times in a row; retry later"
+        )))
+    }
+}
+
+#[async_trait]
+impl OrderStore for PostgresOrderStore {
+    async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
+        let order = Order::from_new(new, now_ms());
+        let result = sqlx::query(
+            "INSERT INTO antom_orders (order_id, payment_request_id, amount_minor, currency, description, \
+             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, $9, $10, 1)",
+        )
+        .bind(&order.order_id)
+        .bind(&order.payment_request_id)
+        .bind(signed(order.amount.value())?)
+        .bind(order.amount.currency().as_str())
+        .bind(&order.description)
+        .bind(&order.payment_method_type)
+        .bind(order.buyer_id.as_deref())
+        .bind(order.status.as_str())
+        .bind(order.created_at_ms)
+        .bind(order.updated_at_ms)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(order),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateOrder {
+                order_id: order.order_id,
+                payment_request_id: order.payment_request_id,
+            }),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
+        Self::fetch(&self.pool, Key::OrderId(order_id), false).await
+    }
+
+    async fn get_by_payment_request_id(&self, payment_request_id: &str) -> Result<Option<Order>, StoreError> {
+        Self::fetch(&self.pool, Key::PaymentRequestId(payment_request_id), false).await
+    }
+
+    async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError> {
+        self.apply(Key::OrderId(order_id), None, |order, _| {
+            Ok(state::plan_mark_pending(order))
+        })
+        .await
+    }
+
+    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
+        self.apply(Key::PaymentRequestId(&result.payment_request_id), None, |order, _| {
+            state::plan_payment(order, result)
+        })
+        .await
+    }
+
+    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
+        self.apply(
+            Key::PaymentRequestId(&result.payment_request_id),
+            Some(&result.refund_id),
+            |order, previous| state::plan_refund(order, result, previous),
+        )
+        .await
+    }
+
+    async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM antom_orders WHERE status IN ('created', 'pending') \
+             ORDER BY created_at_ms, seq LIMIT $1"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|row| order_from_row!(row)).collect()
+    }
+
+    async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
+        let sql =
+            format!("SELECT {CHANGE_COLUMNS} FROM antom_order_state_changes WHERE order_id = $1 ORDER BY version");
+        let rows = sqlx::query(&sql)
+            .bind(order_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|row| change_from_row!(row)).collect()
+    }
+}

@@ -1,0 +1,331 @@
+//! [`SqliteOrderStore`]: orders in one SQLite file (feature `sqlite`).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
+
+use super::sql::{change_from_row, db_err, is_unique_violation, order_from_row, signed, CHANGE_COLUMNS, ORDER_COLUMNS};
+use super::state::{self, Change, Plan};
+use super::{
+    now_ms, ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError,
+    MAX_CAS_ATTEMPTS,
+};
+
+/// The schema migrations, in order: (version, name, SQL).
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "orders", include_str!("../../migrations/sqlite/0001_orders.sql"))];
+
+/// Orders in a SQLite database file.
+///
+/// Opened in WAL mode with `synchronous = FULL`, so a change is on disk
+/// before a method returns `Ok` (and before you acknowledge to Antom), with
+/// a busy timeout so concurrent writers wait rather than fail. Every write
+/// runs in a `BEGIN IMMEDIATE` transaction: writers are serialized and
+/// each read-decide-write sees the latest state.
+///
+/// Tables: `antom_orders`, `antom_order_state_changes` and
+/// `antom_store_migrations`, created by [`SqliteOrderStore::open`].
+#[derive(Debug, Clone)]
+pub struct SqliteOrderStore {
+    pool: SqlitePool,
+}
+
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    OrderId(&'a str),
+    PaymentRequestId(&'a str),
+}
+
+impl SqliteOrderStore {
+    /// Opens (creating it, and its parent directory, if missing) the
+    /// database at `path_or_url`: a file path, or a `sqlite:` URL such as
+    /// `sqlite:///var/lib/shop/orders.db` or `sqlite://orders.db?mode=rwc`.
+    /// Runs the migrations.
+    pub async fn open(path_or_url: impl AsRef<str>) -> Result<SqliteOrderStore, StoreError> {
+        let text = path_or_url.as_ref();
+        let options = if text.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(text).map_err(StoreError::unavailable)?
+        } else {
+            SqliteConnectOptions::new().filename(text)
+        };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() && parent != Path::new(":memory:") {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(StoreError::unavailable)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(db_err)?;
+        SqliteOrderStore::from_pool(pool).await
+    }
+
+    /// A private in-memory database, gone when the store is dropped: for tests.
+    /// Uses one connection (each SQLite in-memory connection is its own database).
+    pub async fn in_memory() -> Result<SqliteOrderStore, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(StoreError::unavailable)?
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(db_err)?;
+        SqliteOrderStore::from_pool(pool).await
+    }
+
+    /// Uses a pool you configured, and runs the migrations. Configure it as
+    /// [`open`](Self::open) does (WAL, `synchronous = FULL`, a busy timeout):
+    /// the store relies on them for durability and for waiting on locks.
+    pub async fn from_pool(pool: SqlitePool) -> Result<SqliteOrderStore, StoreError> {
+        let store = SqliteOrderStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_immediate().await?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM antom_store_migrations")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)")
+                .bind(version)
+                .bind(name)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn begin_immediate(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+    }
+
+    async fn fetch(executor: impl sqlx::SqliteExecutor<'_>, key: Key<'_>) -> Result<Option<Order>, StoreError> {
+        let (column, value) = match key {
+            Key::OrderId(id) => ("order_id", id),
+            Key::PaymentRequestId(id) => ("payment_request_id", id),
+        };
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM antom_orders WHERE {column} = ?");
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(executor)
+            .await
+            .map_err(db_err)?;
+        row.map(|row| order_from_row!(&row)).transpose()
+    }
+
+    /// Writes `change` if the order is still at the version read. `Ok(false)`
+    /// when another writer got there first (the caller re-reads).
+    async fn write(tx: &mut Transaction<'static, Sqlite>, order: &Order, change: &Change) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE antom_orders SET status = ?, payment_id = ?, refunded_minor = ?, updated_at_ms = ?, \
+             version = version + 1 WHERE order_id = ? AND version = ?",
+        )
+        .bind(change.to.as_str())
+        .bind(change.payment_id.as_deref())
+        .bind(signed(change.refunded)?)
+        .bind(now)
+        .bind(&order.order_id)
+        .bind(signed(order.version)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO antom_order_state_changes (order_id, version, from_status, to_status, source, change_key, \
+             refund_id, refund_amount_minor, result_code, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&order.order_id)
+        .bind(signed(order.version + 1)?)
+        .bind(change.from.as_str())
+        .bind(change.to.as_str())
+        .bind(change.source.as_str())
+        .bind(&change.change_key)
+        .bind(change.refund_id.as_deref())
+        .bind(change.refund_amount.map(signed).transpose()?)
+        .bind(change.result_code.as_deref())
+        .bind(now)
+        .execute(&mut **tx)
+        .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    /// Read, plan, compare-and-set, in `BEGIN IMMEDIATE` transactions, up to
+    /// [`MAX_CAS_ATTEMPTS`] times.
+    async fn apply(
+        &self,
+        key: Key<'_>,
+        refund_id: Option<&str>,
+        plan: impl Fn(&Order, Option<u64>) -> Result<Plan, StoreError> + Send + Sync,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let not_found = || StoreError::NotFound {
+            id: match key {
+                Key::OrderId(id) | Key::PaymentRequestId(id) => id.to_owned(),
+            },
+        };
+        for _ in 0..MAX_CAS_ATTEMPTS {
+            let mut tx = self.begin_immediate().await?;
+            let order = Self::fetch(&mut *tx, key).await?.ok_or_else(not_found)?;
+            let previous = match refund_id {
+                Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
+                    "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = ? AND refund_id = ?",
+                )
+                .bind(&order.order_id)
+                .bind(refund_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .flatten()
+                .map(|v| u64::try_from(v).unwrap_or(0)),
+                None => None,
+            };
+            match plan(&order, previous)? {
+                Plan::Unchanged(outcome) => {
+                    tx.commit().await.map_err(db_err)?;
+                    return Ok(outcome);
+                }
+                Plan::Change(change) => {
+                    if Self::write(&mut tx, &order, &change).await? {
+                        tx.commit().await.map_err(db_err)?;
+                        return Ok(change.outcome());
+                    }
+                    tx.rollback().await.map_err(db_err)?;
+                }
+            }
+        }
+        Err(StoreError::unavailable(format!(
+            "order changed concurrently {MAX_CAS_ATTEMPTS} times in a row; retry later"
+        )))
+    }
+}
+
+#[async_trait]
+impl OrderStore for SqliteOrderStore {
+    async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
+        let order = Order::from_new(new, now_ms());
+        let result = sqlx::query(
+            "INSERT INTO antom_orders (order_id, payment_request_id, amount_minor, currency, description, \
+             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, 1)",
+        )
+        .bind(&order.order_id)
+        .bind(&order.payment_request_id)
+        .bind(signed(order.amount.value())?)
+        .bind(order.amount.currency().as_str())
+        .bind(&order.description)
+        .bind(&order.payment_method_type)
+        .bind(order.buyer_id.as_deref())
+        .bind(order.status.as_str())
+        .bind(order.created_at_ms)
+        .bind(order.updated_at_ms)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(order),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateOrder {
+                order_id: order.order_id,
+                payment_request_id: order.payment_request_id,
+            }),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
+        Self::fetch(&self.pool, Key::OrderId(order_id)).await
+    }
+
+    async fn get_by_payment_request_id(&self, payment_request_id: &str) -> Result<Option<Order>, StoreError> {
+        Self::fetch(&self.pool, Key::PaymentRequestId(payment_request_id)).await
+    }
+
+    async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError> {
+        self.apply(Key::OrderId(order_id), None, |order, _| {
+            Ok(state::plan_mark_pending(order))
+        })
+        .await
+    }
+
+    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
+        self.apply(Key::PaymentRequestId(&result.payment_request_id), None, |order, _| {
+            state::plan_payment(order, result)
+        })
+        .await
+    }
+
+    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
+        self.apply(
+            Key::PaymentRequestId(&result.payment_request_id),
+            Some(&result.refund_id),
+            |order, previous| state::plan_refund(order, result, previous),
+        )
+        .await
+    }
+
+    async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM antom_orders WHERE status IN ('created', 'pending') \
+             ORDER BY created_at_ms, seq LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|row| order_from_row!(row)).collect()
+    }
+
+    async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
+        let sql = format!("SELECT {CHANGE_COLUMNS} FROM antom_order_state_changes WHERE order_id = ? ORDER BY version");
+        let rows = sqlx::query(&sql)
+            .bind(order_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|row| change_from_row!(row)).collect()
+    }
+}
