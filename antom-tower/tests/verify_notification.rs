@@ -4,15 +4,13 @@
 mod notify_support;
 
 use std::convert::Infallible;
-use std::cell::RefCell;
-use std::io::Write;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::Duration;
 
 use antom_tower::signing::KeyVersion;
 use antom_tower::verify_notification::{
-    NotificationRejection, VerifiedNotificationHeaders, VerifyNotification, VerifyNotificationLayer,
-    DEFAULT_MAX_AGE, DEFAULT_MAX_FUTURE_SKEW, DEFAULT_MAX_NOTIFICATION_BYTES,
+    NotificationRejection, VerifiedNotificationHeaders, VerifyNotification, VerifyNotificationLayer, DEFAULT_MAX_AGE,
+    DEFAULT_MAX_FUTURE_SKEW, DEFAULT_MAX_NOTIFICATION_BYTES,
 };
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -75,7 +73,10 @@ async fn accepts_signed_notifications_and_hands_over_the_exact_body() {
         let answer = call(service, notification.request(None)).await;
         assert_eq!(answer.status, StatusCode::OK, "{name}: {:?}", answer.body);
         assert_eq!(counter.get(), 1, "{name}");
-        assert_eq!(answer.body, notification.body, "{name}: the handler sees the signed bytes");
+        assert_eq!(
+            answer.body, notification.body,
+            "{name}: the handler sees the signed bytes"
+        );
         assert_eq!(
             answer.verified,
             Some(VerifiedNotificationHeaders {
@@ -128,9 +129,10 @@ async fn rejects_a_header_that_is_not_ascii() {
     let counter = CallCounter::default();
     let service = layer().layer(echo_handler(counter.clone()));
     let mut request = Notification::signed().request(None);
-    request
-        .headers_mut()
-        .insert("client-id", HeaderValue::from_bytes(b"caf\xe9").expect("obs-text is a valid header value"));
+    request.headers_mut().insert(
+        "client-id",
+        HeaderValue::from_bytes(b"caf\xe9").expect("obs-text is a valid header value"),
+    );
     let answer = call(service, request).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(rejection_body(&answer.body).0, "invalid_header");
@@ -143,8 +145,12 @@ async fn a_lying_content_length_cannot_pass_the_limit() {
     let counter = CallCounter::default();
     let service = layer().layer(echo_handler(counter.clone()));
     let notification = Notification::signed();
-    let mut request = notification.request(None).map(|_| Chunks::split(&Bytes::from(vec![b'x'; MAX_BODY + 1]), 64));
-    request.headers_mut().insert("content-length", HeaderValue::from_static("10"));
+    let mut request = notification
+        .request(None)
+        .map(|_| Chunks::split(&Bytes::from(vec![b'x'; MAX_BODY + 1]), 64));
+    request
+        .headers_mut()
+        .insert("content-length", HeaderValue::from_static("10"));
     let answer = call(service, request).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(rejection_body(&answer.body).0, "body_too_large");
@@ -210,7 +216,9 @@ async fn verifies_the_external_path_behind_a_prefix_stripping_proxy() {
 
     // An empty prefix means none: the received path is verified as is.
     let direct = Notification::signed();
-    let service = layer().proxy_path_prefix("").layer(echo_handler(CallCounter::default()));
+    let service = layer()
+        .proxy_path_prefix("")
+        .layer(echo_handler(CallCounter::default()));
     assert_eq!(call(service, direct.request(None)).await.status, StatusCode::OK);
 }
 
@@ -225,7 +233,10 @@ async fn the_replay_window_is_configurable() {
         &millis_from_now(-10 * 60 * 1000),
     );
     let default_window = layer().layer(echo_handler(CallCounter::default()));
-    assert_eq!(call(default_window, ten_minutes_old.request(None)).await.status, StatusCode::OK);
+    assert_eq!(
+        call(default_window, ten_minutes_old.request(None)).await.status,
+        StatusCode::OK
+    );
     let short_window = layer()
         .max_age(Duration::from_secs(5 * 60))
         .layer(echo_handler(CallCounter::default()));
@@ -246,7 +257,10 @@ async fn the_replay_window_is_configurable() {
         &millis_from_now(2 * 60 * 1000),
     );
     let default_skew = layer().layer(echo_handler(CallCounter::default()));
-    assert_eq!(call(default_skew, two_minutes_ahead.request(None)).await.status, StatusCode::OK);
+    assert_eq!(
+        call(default_skew, two_minutes_ahead.request(None)).await.status,
+        StatusCode::OK
+    );
     let no_skew = layer()
         .max_future_skew(Duration::ZERO)
         .layer(echo_handler(CallCounter::default()));
@@ -304,50 +318,6 @@ async fn the_inner_service_readiness_is_respected() {
     assert_eq!(counter.get(), 1);
 }
 
-thread_local! {
-    /// The log lines written on this thread while capturing.
-    static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
-}
-
-/// Writes into this thread's capture buffer, if capturing.
-///
-/// A global subscriber with a per-thread buffer, rather than a scoped one:
-/// tracing caches each callsite's interest, and a callsite first hit by a
-/// parallel test without a subscriber would stay silent in a scoped one.
-struct ThreadCapture;
-
-impl Write for ThreadCapture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        CAPTURED.with(|captured| {
-            if let Some(buffer) = captured.borrow_mut().as_mut() {
-                buffer.extend_from_slice(bytes);
-            }
-        });
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Runs `f`'s logging into a buffer (the future must stay on this thread).
-async fn capture_logs<F: std::future::Future<Output = ()>>(f: F) -> String {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(|| ThreadCapture)
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
-    });
-    CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
-    f.await;
-    let bytes = CAPTURED.with(|captured| captured.borrow_mut().take()).unwrap_or_default();
-    String::from_utf8(bytes).expect("UTF-8 logs")
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn rejections_are_logged_without_body_signature_or_key() {
     let cases = bad_cases();
@@ -368,11 +338,17 @@ async fn rejections_are_logged_without_body_signature_or_key() {
         }
     })
     .await;
-    let warnings: Vec<&str> = text.lines().filter(|l| l.contains("rejected an Antom notification")).collect();
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("rejected an Antom notification"))
+        .collect();
     assert_eq!(warnings.len(), cases.len(), "one warning per rejection:\n{text}");
     for (case, line) in cases.iter().zip(&warnings) {
         assert!(line.contains("WARN"), "{line}");
-        assert!(line.contains(&format!("code=\"{}\"", case.code)) || line.contains(&format!("code={}", case.code)), "{line}");
+        assert!(
+            line.contains(&format!("code=\"{}\"", case.code)) || line.contains(&format!("code={}", case.code)),
+            "{line}"
+        );
         assert!(line.contains("method=POST"), "{line}");
         assert!(line.contains("path=/antom/notify"), "{line}");
     }

@@ -2,12 +2,14 @@
 //! table of bad requests each server (oneshot, axum, hyper) must reject.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::io::Write;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -117,7 +119,14 @@ pub struct Notification {
 impl Notification {
     /// A valid notification for `path`, signed with Antom's key 1.
     pub fn signed() -> Self {
-        Self::signed_with(&antom_v1(), 1, NOTIFY_PATH, NOTIFY_PATH, CLIENT_ID, &millis_from_now(-3_000))
+        Self::signed_with(
+            &antom_v1(),
+            1,
+            NOTIFY_PATH,
+            NOTIFY_PATH,
+            CLIENT_ID,
+            &millis_from_now(-3_000),
+        )
     }
 
     /// Signed over `signed_path`, sent to `sent_path`.
@@ -235,9 +244,24 @@ pub fn bad_cases() -> Vec<BadCase> {
         )
     };
     vec![
-        case("missing client-id", good.clone().without_header("client-id"), 400, "missing_header"),
-        case("missing request-time", good.clone().without_header("request-time"), 400, "missing_header"),
-        case("missing signature", good.clone().without_header("signature"), 400, "missing_header"),
+        case(
+            "missing client-id",
+            good.clone().without_header("client-id"),
+            400,
+            "missing_header",
+        ),
+        case(
+            "missing request-time",
+            good.clone().without_header("request-time"),
+            400,
+            "missing_header",
+        ),
+        case(
+            "missing signature",
+            good.clone().without_header("signature"),
+            400,
+            "missing_header",
+        ),
         case(
             "signature header without signature=",
             good.clone().with_header("signature", "algorithm=RSA256,keyVersion=1"),
@@ -246,25 +270,29 @@ pub fn bad_cases() -> Vec<BadCase> {
         ),
         case(
             "signature header with another algorithm",
-            good.clone().with_header("signature", "algorithm=RSA512,keyVersion=1,signature=AQID"),
+            good.clone()
+                .with_header("signature", "algorithm=RSA512,keyVersion=1,signature=AQID"),
             400,
             "malformed_signature_header",
         ),
         case(
             "signature header with a non-numeric keyVersion",
-            good.clone().with_header("signature", "algorithm=RSA256,keyVersion=one,signature=AQID"),
+            good.clone()
+                .with_header("signature", "algorithm=RSA256,keyVersion=one,signature=AQID"),
             400,
             "malformed_signature_header",
         ),
         case(
             "signature value not base64",
-            good.clone().with_header("signature", "algorithm=RSA256,keyVersion=1,signature=not*base64!"),
+            good.clone()
+                .with_header("signature", "algorithm=RSA256,keyVersion=1,signature=not*base64!"),
             400,
             "invalid_signature_encoding",
         ),
         case(
             "signature value with a broken percent escape",
-            good.clone().with_header("signature", "algorithm=RSA256,keyVersion=1,signature=AQ%2"),
+            good.clone()
+                .with_header("signature", "algorithm=RSA256,keyVersion=1,signature=AQ%2"),
             400,
             "invalid_signature_encoding",
         ),
@@ -361,8 +389,18 @@ pub fn bad_cases() -> Vec<BadCase> {
             401,
             "unknown_key_version",
         ),
-        case("body over the limit with Content-Length", big_signed(|n| n), 413, "body_too_large"),
-        case("body over the limit, chunked", big_signed(Notification::chunked), 413, "body_too_large"),
+        case(
+            "body over the limit with Content-Length",
+            big_signed(|n| n),
+            413,
+            "body_too_large",
+        ),
+        case(
+            "body over the limit, chunked",
+            big_signed(Notification::chunked),
+            413,
+            "body_too_large",
+        ),
     ]
 }
 
@@ -378,7 +416,14 @@ pub fn good_cases() -> Vec<(&'static str, Notification, u32)> {
         ),
         (
             "query string signed and sent",
-            Notification::signed_with(&antom_v1(), 1, "/antom/notify?shop=7", "/antom/notify?shop=7", CLIENT_ID, &time),
+            Notification::signed_with(
+                &antom_v1(),
+                1,
+                "/antom/notify?shop=7",
+                "/antom/notify?shop=7",
+                CLIENT_ID,
+                &time,
+            ),
             1,
         ),
         (
@@ -395,7 +440,14 @@ pub fn good_cases() -> Vec<(&'static str, Notification, u32)> {
         ),
         (
             "ISO 8601 request-time (Python library)",
-            Notification::signed_with(&antom_v1(), 1, NOTIFY_PATH, NOTIFY_PATH, CLIENT_ID, "2025-08-17T02:36:40+00:00"),
+            Notification::signed_with(
+                &antom_v1(),
+                1,
+                NOTIFY_PATH,
+                NOTIFY_PATH,
+                CLIENT_ID,
+                "2025-08-17T02:36:40+00:00",
+            ),
             1,
         ),
         ("sent chunked", Notification::signed().chunked(), 1),
@@ -422,4 +474,91 @@ pub fn rejection_body(bytes: &[u8]) -> (String, String) {
     let error = value["error"].as_str().expect("error field").to_owned();
     let message = value["message"].as_str().expect("message field").to_owned();
     (error, message)
+}
+
+/// A server's answer to one request.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+/// Sends `request` over a fresh HTTP/1.1 connection to `addr` with hyper's client.
+pub async fn send(addr: std::net::SocketAddr, request: Request<BoxBody<Bytes, Infallible>>) -> Reply {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(connection);
+    let response = sender.send_request(request).await.expect("response");
+    let (parts, body) = response.into_parts();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.expect("response body").to_bytes(),
+    }
+}
+
+/// Sends every bad case to `addr` and checks the documented answer, and that
+/// the handler behind `counter` was never called.
+pub async fn assert_bad_cases_rejected(addr: std::net::SocketAddr, counter: &CallCounter) {
+    let authority = addr.to_string();
+    for case in bad_cases() {
+        let reply = send(addr, case.notification.request(Some(&authority))).await;
+        assert_eq!(reply.status, case.status, "{}: {:?}", case.name, reply.body);
+        assert_eq!(
+            reply.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "{}",
+            case.name
+        );
+        assert_eq!(rejection_body(&reply.body).0, case.code, "{}", case.name);
+        assert_eq!(counter.get(), 0, "{}: the handler must not be called", case.name);
+    }
+}
+
+thread_local! {
+    /// The log lines written on this thread while capturing.
+    static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
+
+/// Writes into this thread's capture buffer, if capturing.
+///
+/// A global subscriber with a per-thread buffer, rather than a scoped one:
+/// tracing caches each callsite's interest, and a callsite first hit by a
+/// parallel test without a subscriber would stay silent in a scoped one.
+struct ThreadCapture;
+
+impl Write for ThreadCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURED.with(|captured| {
+            if let Some(buffer) = captured.borrow_mut().as_mut() {
+                buffer.extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `f`'s logging into a buffer (the future must stay on this thread).
+pub async fn capture_logs<F: std::future::Future<Output = ()>>(f: F) -> String {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadCapture)
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this test binary");
+    });
+    CAPTURED.with(|captured| *captured.borrow_mut() = Some(Vec::new()));
+    f.await;
+    let bytes = CAPTURED
+        .with(|captured| captured.borrow_mut().take())
+        .unwrap_or_default();
+    String::from_utf8(bytes).expect("UTF-8 logs")
 }
