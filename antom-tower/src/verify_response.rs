@@ -15,7 +15,8 @@
 //! | `signature` and `response-time` present, signature valid, `client-id` is ours | `Ok`, marked [`ResponseSignature::Verified`] |
 //! | signed, but the signature, key or `client-id` is wrong | `Err`: never a silently trusted body |
 //! | neither header, body's `result.resultStatus` is `F` or `U` | `Ok`, marked [`ResponseSignature::Unsigned`] (Antom's gateway answers some errors unsigned) |
-//! | neither header, any other body (`S`, no result, not JSON) | `Err`: an unsigned body never counts as a success |
+//! | neither header, HTTP status not 2xx, body not claiming `S` (a gateway's `502`) | `Ok`, marked [`ResponseSignature::Unsigned`]: a transport failure the caller must see (and may retry) |
+//! | neither header, any other body (`S`; or 2xx without an `F`/`U` result) | `Err`: an unsigned body never counts as a success |
 //! | only one of `signature` / `response-time` | `Err` |
 //!
 //! The verified response comes back as `Response<Full<Bytes>>` with a
@@ -198,8 +199,9 @@ pub enum ResponseSignature {
         /// The keyVersion of the `signature` header.
         key_version: KeyVersion,
     },
-    /// Unsigned, accepted only because the body is an `F` or `U` error result.
-    /// Its content is not authenticated: treat it as "the call did not succeed".
+    /// Unsigned, accepted only because the body is an `F` or `U` error result or
+    /// the HTTP status is an error. Its content is not authenticated: treat it as
+    /// "the call did not succeed".
     Unsigned,
 }
 
@@ -231,12 +233,12 @@ pub enum VerifyResponseError {
     /// The signature is malformed, made with an unknown keyVersion, or does not match.
     #[error("response signature rejected: {0}")]
     Signature(#[from] VerifyError),
-    /// An unsigned response claiming success (`resultStatus` `S`).
+    /// An unsigned response claiming success (`resultStatus` `S`), whatever its HTTP status.
     #[error("unsigned response claims success (resultStatus S); only F or U errors may be unsigned")]
     UnsignedSuccess,
-    /// An unsigned response that is not an `F` or `U` result (no JSON, no
+    /// An unsigned 2xx response that is not an `F` or `U` result (no JSON, no
     /// `result.resultStatus`, or an unknown value).
-    #[error("unsigned response without an F or U result")]
+    #[error("unsigned 2xx response without an F or U result")]
     UnsignedWithoutErrorResult,
     /// The body is longer than the configured limit.
     #[error("response body exceeds the limit of {limit} bytes")]
@@ -295,7 +297,7 @@ where
                         },
                         CollectError::Body(error) => VerifyResponseError::Body(error),
                     })?;
-                    let signature = verify(this.config, this.request, &parts.headers, &body)?;
+                    let signature = verify(this.config, this.request, &parts, &body)?;
                     parts.extensions.insert(signature);
                     return Poll::Ready(Ok(Response::from_parts(parts, Full::new(body))));
                 }
@@ -345,9 +347,10 @@ pin_project! {
 fn verify(
     config: &Config,
     request: &SignedRequestLine,
-    headers: &HeaderMap,
+    response: &response::Parts,
     body: &Bytes,
 ) -> Result<ResponseSignature, VerifyResponseError> {
+    let headers = &response.headers;
     let signature = header_str(headers, "signature")?;
     let response_time = header_str(headers, "response-time")?;
     let client_id = header_str(headers, "client-id")?;
@@ -374,6 +377,9 @@ fn verify(
         (None, None) => match result_status(body).as_deref() {
             Some("F") | Some("U") => Ok(ResponseSignature::Unsigned),
             Some("S") => Err(VerifyResponseError::UnsignedSuccess),
+            // An HTTP error before Antom's API ran (gateway, proxy): not a business
+            // answer, and marked Unsigned so its body is never trusted.
+            _ if !response.status.is_success() => Ok(ResponseSignature::Unsigned),
             _ => Err(VerifyResponseError::UnsignedWithoutErrorResult),
         },
         (Some(_), None) => Err(VerifyResponseError::PartialSignatureHeaders {

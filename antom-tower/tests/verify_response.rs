@@ -65,6 +65,7 @@ struct Answer {
     headers: Vec<(&'static str, String)>,
     body: Bytes,
     chunked: bool,
+    status: StatusCode,
 }
 
 impl Answer {
@@ -83,6 +84,7 @@ impl Answer {
             ],
             body: Bytes::from(body.to_owned()),
             chunked: false,
+            status: StatusCode::OK,
         }
     }
 
@@ -95,6 +97,7 @@ impl Answer {
             headers: vec![],
             body: Bytes::from(body.to_owned()),
             chunked: false,
+            status: StatusCode::OK,
         }
     }
 
@@ -110,7 +113,7 @@ impl Answer {
     }
 
     fn response(&self) -> Response<BoxBody<Bytes, Infallible>> {
-        let mut builder = Response::builder().status(StatusCode::OK);
+        let mut builder = Response::builder().status(self.status);
         for (name, value) in &self.headers {
             builder = builder.header(*name, value.as_str());
         }
@@ -270,6 +273,31 @@ async fn unsigned_f_and_u_errors_pass_marked_unsigned() {
         );
         assert_eq!(body_of(response).await, body.as_bytes());
     }
+}
+
+#[tokio::test]
+async fn an_unsigned_http_error_passes_marked_unsigned() {
+    for status in [
+        StatusCode::BAD_GATEWAY,
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::FORBIDDEN,
+    ] {
+        let mut answer = Answer::unsigned("<html>bad gateway</html>");
+        answer.status = status;
+        let response = exchange(layer(), answer).await.expect("passed to the caller");
+        assert_eq!(response.status(), status);
+        assert_eq!(
+            response.extensions().get::<ResponseSignature>(),
+            Some(&ResponseSignature::Unsigned)
+        );
+    }
+    // But an HTTP error whose body claims success is still refused.
+    let mut claims_success = Answer::unsigned(SUCCESS);
+    claims_success.status = StatusCode::BAD_GATEWAY;
+    assert!(matches!(
+        rejection(exchange(layer(), claims_success).await),
+        VerifyResponseError::UnsignedSuccess
+    ));
 }
 
 #[tokio::test]
