@@ -16,6 +16,12 @@ pub mod sign_request;
 pub mod verify_notification;
 pub mod verify_response;
 
+#[cfg(feature = "axum")]
+pub use extract::VerifiedNotification;
+pub use sign_request::{SignRequestError, SignRequestLayer};
+pub use verify_notification::{NotificationRejection, VerifiedNotificationHeaders, VerifyNotificationLayer};
+pub use verify_response::{ResponseSignature, VerifyResponseError, VerifyResponseLayer};
+
 pub mod client;
 pub mod config;
 pub mod store;
