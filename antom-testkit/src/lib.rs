@@ -3,3 +3,5 @@
 #![warn(missing_docs)]
 
 pub mod keys;
+pub mod mock;
+pub mod store_conformance;
