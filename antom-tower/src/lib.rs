@@ -22,6 +22,8 @@ pub use sign_request::{SignRequestError, SignRequestLayer};
 pub use verify_notification::{NotificationRejection, VerifiedNotificationHeaders, VerifyNotificationLayer};
 pub use verify_response::{ResponseSignature, VerifyResponseError, VerifyResponseLayer};
 
+#[cfg(feature = "axum")]
+pub mod checkout;
 pub mod client;
 pub mod config;
 pub mod store;

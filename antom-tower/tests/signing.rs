@@ -43,6 +43,9 @@ fn content_of(v: &Value) -> SigningContent<'_> {
     )
 }
 
+/// A named bad key and the error it must produce.
+type KeyCase = (&'static str, Vec<u8>, fn(&KeyError) -> bool);
+
 const CONTENT: SigningContent<'static> = SigningContent {
     method: "POST",
     uri: "/antom/notify",
@@ -165,7 +168,7 @@ fn every_public_key_form_verifies() {
 
 #[test]
 fn bad_private_keys_say_which_form_was_expected() {
-    let cases: Vec<(&str, Vec<u8>, fn(&KeyError) -> bool)> = vec![
+    let cases: Vec<KeyCase> = vec![
         ("empty", b"  \n".to_vec(), |e| matches!(e, KeyError::Empty { .. })),
         ("not base64", b"this is not a key!".to_vec(), |e| {
             matches!(e, KeyError::InvalidBase64 { .. })
@@ -220,7 +223,7 @@ fn bad_private_keys_say_which_form_was_expected() {
 
 #[test]
 fn bad_public_keys_say_which_form_was_expected() {
-    let cases: Vec<(&str, Vec<u8>, fn(&KeyError) -> bool)> = vec![
+    let cases: Vec<KeyCase> = vec![
         ("empty", Vec::new(), |e| matches!(e, KeyError::Empty { .. })),
         ("private key pem", key_file("merchant_private_key.pem"), |e| {
             matches!(e, KeyError::PrivateKeyGiven { .. })

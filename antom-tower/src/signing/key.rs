@@ -176,7 +176,8 @@ enum PrivateInner {
     #[cfg(feature = "aws-lc")]
     AwsLc(backend::aws_lc::PrivateKey),
     #[cfg(feature = "rsa")]
-    Rsa(backend::rust_rsa::PrivateKey),
+    // Boxed: the rsa crate's key is far larger than AWS-LC's handle.
+    Rsa(Box<backend::rust_rsa::PrivateKey>),
 }
 
 impl PrivateKey {
@@ -233,7 +234,7 @@ impl PrivateKey {
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => backend::aws_lc::PrivateKey::generate().map(PrivateInner::AwsLc),
             #[cfg(feature = "rsa")]
-            Backend::Rsa => backend::rust_rsa::PrivateKey::generate().map(PrivateInner::Rsa),
+            Backend::Rsa => backend::rust_rsa::PrivateKey::generate().map(|k| PrivateInner::Rsa(Box::new(k))),
         };
         inner.map(|inner| Self { inner }).ok_or(KeyError::Generation)
     }
@@ -460,7 +461,7 @@ fn parse_private(der: &[u8], backend: Backend) -> Option<PrivateInner> {
         #[cfg(feature = "rsa")]
         Backend::Rsa => backend::rust_rsa::PrivateKey::from_pkcs8(der)
             .or_else(|| backend::rust_rsa::PrivateKey::from_pkcs1(der))
-            .map(PrivateInner::Rsa),
+            .map(|k| PrivateInner::Rsa(Box::new(k))),
     }
 }
 
