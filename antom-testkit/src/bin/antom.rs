@@ -54,6 +54,63 @@ enum Command {
     },
     /// Sign a sample createPaymentSession request with the test keys and verify it.
     Demo,
+    /// Run the mock Antom on 127.0.0.1 until interrupted.
+    Mock {
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Rule table (TOML) scripting payment outcomes; see antom-testkit/rules.example.toml.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Client id the mock accepts.
+        #[arg(long, default_value = antom_testkit::mock::DEFAULT_CLIENT_ID)]
+        client_id: String,
+        /// Speed-up of Antom's notification retry schedule (1: real time).
+        #[arg(long, default_value_t = 1.0)]
+        time_scale: f64,
+    },
+    /// Send one signed payment notification to a local notify endpoint and print the answer.
+    Notify {
+        /// The notify URL, e.g. http://127.0.0.1:3000/antom/notify.
+        #[arg(long)]
+        to: String,
+        /// paymentRequestId of the merchant's order.
+        #[arg(long)]
+        payment_request_id: String,
+        /// The payment result to report.
+        #[arg(long, value_enum)]
+        status: NotifyStatus,
+        /// Amount in minor units (must match the order's).
+        #[arg(long, default_value_t = 100, requires = "currency")]
+        amount: u64,
+        /// ISO 4217 currency (must match the order's).
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Antom's signing key (default: the testkit's test key, which the mock's merchants trust).
+        #[arg(long)]
+        private_key: Option<PathBuf>,
+        /// keyVersion announced in the signature header.
+        #[arg(long, default_value_t = 1)]
+        key_version: u32,
+        /// client-id header.
+        #[arg(long, default_value = antom_testkit::mock::DEFAULT_CLIENT_ID)]
+        client_id: String,
+        /// paymentId (default: derived from the paymentRequestId).
+        #[arg(long)]
+        payment_id: Option<String>,
+        /// resultCode for --status fail.
+        #[arg(long, default_value = "PAYMENT_FAIL")]
+        result_code: String,
+    },
+}
+
+/// What `antom notify` reports.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NotifyStatus {
+    /// resultStatus S: the payment succeeded.
+    Success,
+    /// resultStatus F: the payment failed.
+    Fail,
 }
 
 /// The parts of the content to sign.
@@ -130,7 +187,103 @@ fn run(command: Command) -> Result<ExitCode, String> {
             })
         }
         Command::Demo => demo(),
+        Command::Mock {
+            port,
+            rules,
+            client_id,
+            time_scale,
+        } => runtime()?.block_on(mock(port, rules, client_id, time_scale)),
+        Command::Notify {
+            to,
+            payment_request_id,
+            status,
+            amount,
+            currency,
+            private_key,
+            key_version,
+            client_id,
+            payment_id,
+            result_code,
+        } => {
+            let key = match private_key {
+                Some(path) => PrivateKey::from_bytes(&read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?,
+                None => antom_testkit::keys::antom_private_key(),
+            };
+            let amount = antom_types::Amount::from_minor_units(amount, &currency)
+                .map_err(|e| format!("--amount/--currency: {e}"))?;
+            let result = match status {
+                NotifyStatus::Success => antom_types::ApiResult::success("success"),
+                NotifyStatus::Fail => antom_types::ApiResult::new(
+                    antom_types::ResultCode::from(result_code.as_str()),
+                    antom_types::ResultStatus::Failed,
+                    Some("payment failed".to_string()),
+                ),
+            };
+            let payment_id = payment_id.unwrap_or_else(|| format!("antom_{payment_request_id}"));
+            let body = antom_testkit::mock::notifier::payment_notification_from_parts(
+                &payment_request_id,
+                payment_id,
+                amount,
+                result,
+            );
+            let options = antom_testkit::mock::SendOptions {
+                client_id,
+                key_version: KeyVersion(key_version),
+                ..Default::default()
+            };
+            let sent = runtime()?
+                .block_on(antom_testkit::mock::send_notification(&to, &body, &key, &options))
+                .map_err(|e| format!("{to}: {e}"))?;
+            println!("HTTP {}\n{}", sent.status, sent.response_body);
+            if sent.acknowledged {
+                println!("acknowledged");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("not acknowledged: Antom would resend this notification");
+                Ok(ExitCode::from(1))
+            }
+        }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+async fn mock(port: u16, rules: Option<PathBuf>, client_id: String, time_scale: f64) -> Result<ExitCode, String> {
+    use antom_testkit::mock::{MockAntom, Rules};
+    let mut builder = MockAntom::builder()
+        .client_id(client_id.clone())
+        .time_scale(time_scale)
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    if let Some(path) = &rules {
+        builder = builder.rules(Rules::from_toml_file(path).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    let handle = builder
+        .start()
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let keys = antom_testkit::keys::keys_dir();
+    println!("mock Antom listening on {}", handle.base_url());
+    println!("client id:              {client_id}");
+    println!(
+        "merchant private key:   {}",
+        keys.join("merchant_private_key.pem").display()
+    );
+    println!(
+        "Antom public key:       {}",
+        keys.join("antom_public_key.pem").display()
+    );
+    println!(
+        "set ANTOM_BASE_URL={} to point a merchant server at it; Ctrl-C stops it",
+        handle.base_url()
+    );
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 impl MessageArgs {

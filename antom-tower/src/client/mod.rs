@@ -253,6 +253,9 @@ pub enum BuildError {
     /// The client id is empty.
     #[error("AntomClient needs a client id")]
     MissingClientId,
+    /// No transport was given and the default one is not compiled in.
+    #[error("AntomClient needs a transport: enable antom-tower's `client` feature or call AntomClientBuilder::transport")]
+    MissingTransport,
     /// The base URL is not an absolute http(s) URL.
     #[error("invalid Antom base URL `{0}`: expected an absolute http(s) URL without a path")]
     InvalidBaseUrl(String),
@@ -384,7 +387,7 @@ impl<P> AntomClientBuilder<P> {
             .unwrap_or_else(|| Environment::for_client_id(&self.client_id));
         let transport = match self.transport {
             Some(transport) => transport,
-            None => default_transport(self.timeout),
+            None => default_transport(self.timeout).ok_or(BuildError::MissingTransport)?,
         };
         let service = ServiceBuilder::new()
             .retry(self.retry_policy)
@@ -414,7 +417,7 @@ fn validate_base_url(url: &str) -> Result<String, BuildError> {
 }
 
 #[cfg(feature = "client")]
-fn default_transport(timeout: Duration) -> HttpService {
+fn default_transport(timeout: Duration) -> Option<HttpService> {
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
@@ -435,15 +438,10 @@ fn default_transport(timeout: Duration) -> HttpService {
             response.map(|body| body.map_err(Into::into).boxed_unsync())
         })
         .map_err(Into::into);
-    BoxCloneSyncService::new(service)
+    Some(BoxCloneSyncService::new(service))
 }
 
 #[cfg(not(feature = "client"))]
-fn default_transport(_timeout: Duration) -> HttpService {
-    BoxCloneSyncService::new(tower::service_fn(|_req: Request<Full<Bytes>>| async {
-        Err::<Response<http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>>, BoxError>(
-            "antom-tower was built without the `client` feature: pass a transport to AntomClientBuilder::transport"
-                .into(),
-        )
-    }))
+fn default_transport(_timeout: Duration) -> Option<HttpService> {
+    None
 }
