@@ -1,5 +1,8 @@
 //! [`PostgresOrderStore`]: orders in PostgreSQL (feature `postgres`).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -76,35 +79,45 @@ impl PostgresOrderStore {
         self.pool.close().await;
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
-            .bind(MIGRATION_LOCK_KEY)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::raw_sql(
-            "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
-                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM antom_store_migrations")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(db_err)?;
-            sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)")
-                .bind(version)
-                .bind(name)
-                .bind(now_ms())
+    /// Runs the migrations in one transaction. Returns a boxed `Send` future:
+    /// sqlx's executor lifetimes otherwise keep the compiler from proving
+    /// that the constructors' futures are `Send` (so they could not be spawned).
+    fn migrate(&self) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + '_>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
+                .bind(MIGRATION_LOCK_KEY)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
+                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let current: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM antom_store_migrations")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            for &(version, name, sql) in MIGRATIONS {
+                if version <= current {
+                    continue;
+                }
+                // Several statements: sent unprepared (`&str` without arguments).
+                sqlx::Executor::execute(&mut *tx, sql).await.map_err(db_err)?;
+                sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)")
+                    .bind(version)
+                    .bind(name)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)
+        })
     }
 
     async fn fetch(

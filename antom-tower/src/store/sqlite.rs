@@ -1,6 +1,8 @@
 //! [`SqliteOrderStore`]: orders in one SQLite file (feature `sqlite`).
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -108,30 +110,39 @@ impl SqliteOrderStore {
         self.pool.close().await;
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let mut tx = self.begin_immediate().await?;
-        sqlx::raw_sql(
-            "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
-                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM antom_store_migrations")
-            .fetch_one(&mut *tx)
+    /// Runs the migrations in one transaction. Returns a boxed `Send` future:
+    /// sqlx's executor lifetimes otherwise keep the compiler from proving
+    /// that the constructors' futures are `Send` (so they could not be spawned).
+    fn migrate(&self) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + '_>> {
+        Box::pin(async move {
+            let mut tx = self.begin_immediate().await?;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
+                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
+            )
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(db_err)?;
-            sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)")
-                .bind(version)
-                .bind(name)
-                .bind(now_ms())
-                .execute(&mut *tx)
+            let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM antom_store_migrations")
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+            for &(version, name, sql) in MIGRATIONS {
+                if version <= current {
+                    continue;
+                }
+                // Several statements: sent unprepared (`&str` without arguments).
+                sqlx::Executor::execute(&mut *tx, sql).await.map_err(db_err)?;
+                sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)")
+                    .bind(version)
+                    .bind(name)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(db_err)
+        })
     }
 
     async fn begin_immediate(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
