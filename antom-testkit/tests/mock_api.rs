@@ -43,7 +43,10 @@ async fn create_session_answer_is_signed_with_antoms_test_key() {
     assert_eq!(session.normal_url.as_deref(), Some(cashier.as_str()));
     let data = session.payment_session_data.unwrap();
     assert!(data.ends_with("&&MOCK&&111"), "{data}");
-    assert_eq!(mock::cashier_url_from_session_data(&data).as_deref(), Some(cashier.as_str()));
+    assert_eq!(
+        mock::cashier_url_from_session_data(&data).as_deref(),
+        Some(cashier.as_str())
+    );
     assert!(session.payment_session_expiry_time.is_some());
     assert_eq!(mock.cashier_url("pay_1").as_deref(), Some(cashier.as_str()));
 
@@ -59,7 +62,10 @@ async fn response_headers_are_lower_case_on_the_wire() {
     let body = serde_json::to_vec(&json!({"paymentRequestId": "nope"})).unwrap();
     let time = "2026-08-17T02:36:49+00:00";
     let content = SigningContent::new("POST", INQUIRY, mock::DEFAULT_CLIENT_ID, time, &body);
-    let signature = keys::merchant_private_key().sign_header(&content, KeyVersion(1)).unwrap().to_string();
+    let signature = keys::merchant_private_key()
+        .sign_header(&content, KeyVersion(1))
+        .unwrap()
+        .to_string();
     let request = format!(
         "POST {INQUIRY} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nClient-Id: {}\r\nRequest-Time: {time}\r\nSignature: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         mock.local_addr(),
@@ -76,7 +82,10 @@ async fn response_headers_are_lower_case_on_the_wire() {
     assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
     assert!(raw.contains("\r\nclient-id: "), "{raw}");
     assert!(raw.contains("\r\nresponse-time: "), "{raw}");
-    assert!(raw.contains("\r\nsignature: algorithm=RSA256,keyVersion=1,signature="), "{raw}");
+    assert!(
+        raw.contains("\r\nsignature: algorithm=RSA256,keyVersion=1,signature="),
+        "{raw}"
+    );
     assert!(raw.contains("ORDER_NOT_EXIST"), "{raw}");
 }
 
@@ -99,7 +108,14 @@ async fn bad_or_missing_signature_is_invalid_signature() {
 
     // No signature header at all.
     let reply = merchant
-        .send(CREATE, body.clone(), &[("client-id", mock::DEFAULT_CLIENT_ID), ("request-time", "1755398209123")])
+        .send(
+            CREATE,
+            body.clone(),
+            &[
+                ("client-id", mock::DEFAULT_CLIENT_ID),
+                ("request-time", "1755398209123"),
+            ],
+        )
         .await;
     assert_eq!(reply.result_code(), "INVALID_SIGNATURE");
 
@@ -112,12 +128,19 @@ async fn bad_or_missing_signature_is_invalid_signature() {
         time,
         &body,
     );
-    let signature = keys::merchant_private_key().sign_header(&content, KeyVersion(1)).unwrap().to_string();
+    let signature = keys::merchant_private_key()
+        .sign_header(&content, KeyVersion(1))
+        .unwrap()
+        .to_string();
     let reply = merchant
         .send(
             CREATE,
             body.clone(),
-            &[("client-id", mock::DEFAULT_CLIENT_ID), ("request-time", time), ("signature", &signature)],
+            &[
+                ("client-id", mock::DEFAULT_CLIENT_ID),
+                ("request-time", time),
+                ("signature", &signature),
+            ],
         )
         .await;
     assert_eq!(reply.result_code(), "INVALID_SIGNATURE");
@@ -133,7 +156,9 @@ async fn bad_or_missing_signature_is_invalid_signature() {
     assert!(mock.payments().is_empty());
     let records = mock.log().requests();
     assert_eq!(records.len(), 4);
-    assert!(matches!(&records[0].verification, Verification::Rejected { result_code, .. } if result_code == "INVALID_SIGNATURE"));
+    assert!(
+        matches!(&records[0].verification, Verification::Rejected { result_code, .. } if result_code == "INVALID_SIGNATURE")
+    );
     assert!(!records[0].response.as_ref().unwrap().signed);
 }
 
@@ -172,14 +197,27 @@ async fn unparseable_body_or_missing_field_is_param_illegal() {
     let merchant = Merchant::new(mock.base_url());
 
     let reply = merchant.call_bytes(CREATE, b"{not json".to_vec()).await;
-    assert_eq!((reply.status, reply.result_code().as_str(), reply.result_status().as_str()), (200, "PARAM_ILLEGAL", "F"));
-    assert!(reply.verify(CREATE, &antom_ring()).is_ok(), "business errors are signed");
+    assert_eq!(
+        (
+            reply.status,
+            reply.result_code().as_str(),
+            reply.result_status().as_str()
+        ),
+        (200, "PARAM_ILLEGAL", "F")
+    );
+    assert!(
+        reply.verify(CREATE, &antom_ring()).is_ok(),
+        "business errors are signed"
+    );
 
     let mut body = session_request("pay_1", "4200", None);
     body.as_object_mut().unwrap().remove("paymentRedirectUrl");
     let reply = merchant.call(CREATE, &body).await;
     assert_eq!(reply.result_code(), "PARAM_ILLEGAL");
-    assert!(reply.json()["result"]["resultMessage"].as_str().unwrap().contains("paymentRedirectUrl"));
+    assert!(reply.json()["result"]["resultMessage"]
+        .as_str()
+        .unwrap()
+        .contains("paymentRedirectUrl"));
 
     let reply = merchant.call(CREATE, &session_request("pay_1", "42.00", None)).await;
     assert_eq!(reply.result_code(), "PARAM_ILLEGAL");
@@ -227,7 +265,13 @@ async fn inquiry_reports_each_status() {
     let mock = MockAntom::builder().start().await.unwrap();
     let merchant = Merchant::new(mock.base_url());
     for id in ["pay_ok", "pay_fail", "pay_cancel", "pay_expire"] {
-        assert_eq!(merchant.call(CREATE, &session_request(id, "4200", None)).await.result_code(), "SUCCESS");
+        assert_eq!(
+            merchant
+                .call(CREATE, &session_request(id, "4200", None))
+                .await
+                .result_code(),
+            "SUCCESS"
+        );
     }
     let processing = inquire(&merchant, "pay_ok").await;
     assert!(processing.result.is_success());
@@ -243,7 +287,10 @@ async fn inquiry_reports_each_status() {
     assert_eq!(ok.payment_status, Some(PaymentStatus::Success));
     assert!(ok.payment_time.is_some());
     assert_eq!(ok.payment_amount.unwrap().value(), 4200);
-    assert_eq!(ok.payment_id.as_deref(), Some(mock.payment("pay_ok").unwrap().payment_id.as_str()));
+    assert_eq!(
+        ok.payment_id.as_deref(),
+        Some(mock.payment("pay_ok").unwrap().payment_id.as_str())
+    );
 
     let failed = inquire(&merchant, "pay_fail").await;
     assert_eq!(failed.payment_status, Some(PaymentStatus::Fail));
@@ -264,7 +311,10 @@ async fn inquiry_reports_each_status() {
     assert_eq!(unknown.result_code(), "ORDER_NOT_EXIST");
 
     // A final payment does not move again.
-    assert!(matches!(mock.pay("pay_fail"), Err(mock::MockError::AlreadyFinal { .. })));
+    assert!(matches!(
+        mock.pay("pay_fail"),
+        Err(mock::MockError::AlreadyFinal { .. })
+    ));
     assert!(matches!(mock.pay("nope"), Err(mock::MockError::UnknownPayment(_))));
 }
 
@@ -279,8 +329,20 @@ async fn merchant_cancel() {
     assert!(reply.json()["cancelTime"].is_string());
     assert_eq!(mock.payment("pay_1").unwrap().status, PaymentStatus::Cancelled);
     // Repeatable.
-    assert_eq!(merchant.call(CANCEL, &json!({"paymentRequestId": "pay_1"})).await.result_code(), "SUCCESS");
-    assert_eq!(merchant.call(CANCEL, &json!({"paymentRequestId": "x"})).await.result_code(), "ORDER_NOT_EXIST");
+    assert_eq!(
+        merchant
+            .call(CANCEL, &json!({"paymentRequestId": "pay_1"}))
+            .await
+            .result_code(),
+        "SUCCESS"
+    );
+    assert_eq!(
+        merchant
+            .call(CANCEL, &json!({"paymentRequestId": "x"}))
+            .await
+            .result_code(),
+        "ORDER_NOT_EXIST"
+    );
     // The buyer can no longer pay.
     assert!(mock.pay("pay_1").is_err());
 }
@@ -291,12 +353,13 @@ async fn refund_and_inquiry_refund() {
     let merchant = Merchant::new(mock.base_url());
     merchant.call(CREATE, &session_request("pay_1", "4200", None)).await;
     let payment_id = mock.payment("pay_1").unwrap().payment_id;
-    let refund = |id: &str, value: &str| {
-        json!({"refundRequestId": id, "paymentId": payment_id, "refundAmount": {"currency": "SGD", "value": value}})
-    };
+    let refund = |id: &str, value: &str| json!({"refundRequestId": id, "paymentId": payment_id, "refundAmount": {"currency": "SGD", "value": value}});
 
     // Not paid yet.
-    assert_eq!(merchant.call(REFUND, &refund("ref_1", "1000")).await.result_code(), "ORDER_STATUS_INVALID");
+    assert_eq!(
+        merchant.call(REFUND, &refund("ref_1", "1000")).await.result_code(),
+        "ORDER_STATUS_INVALID"
+    );
     mock.pay("pay_1").unwrap();
 
     let reply = merchant.call(REFUND, &refund("ref_1", "1000")).await;
@@ -306,16 +369,28 @@ async fn refund_and_inquiry_refund() {
     let refund_id = first.refund_id.clone().unwrap();
 
     // Idempotent on refundRequestId.
-    let again: RefundResponse = serde_json::from_slice(&merchant.call(REFUND, &refund("ref_1", "1000")).await.body).unwrap();
+    let again: RefundResponse =
+        serde_json::from_slice(&merchant.call(REFUND, &refund("ref_1", "1000")).await.body).unwrap();
     assert_eq!(again.refund_id.as_deref(), Some(refund_id.as_str()));
     assert_eq!(mock.payment("pay_1").unwrap().refunds.len(), 1);
-    assert_eq!(merchant.call(REFUND, &refund("ref_1", "1500")).await.result_code(), "REPEAT_REQ_INCONSISTENT");
+    assert_eq!(
+        merchant.call(REFUND, &refund("ref_1", "1500")).await.result_code(),
+        "REPEAT_REQ_INCONSISTENT"
+    );
 
     // Over the remaining amount.
-    assert_eq!(merchant.call(REFUND, &refund("ref_2", "3300")).await.result_code(), "REFUND_AMOUNT_EXCEED");
-    assert_eq!(merchant.call(REFUND, &refund("ref_2", "3200")).await.result_code(), "SUCCESS");
+    assert_eq!(
+        merchant.call(REFUND, &refund("ref_2", "3300")).await.result_code(),
+        "REFUND_AMOUNT_EXCEED"
+    );
+    assert_eq!(
+        merchant.call(REFUND, &refund("ref_2", "3200")).await.result_code(),
+        "SUCCESS"
+    );
 
-    let reply = merchant.call(INQUIRY_REFUND, &json!({"refundRequestId": "ref_1"})).await;
+    let reply = merchant
+        .call(INQUIRY_REFUND, &json!({"refundRequestId": "ref_1"}))
+        .await;
     assert!(reply.verify(INQUIRY_REFUND, &antom_ring()).is_ok());
     let inquiry: InquiryRefundResponse = serde_json::from_slice(&reply.body).unwrap();
     assert_eq!(inquiry.refund_id.as_deref(), Some(refund_id.as_str()));
@@ -323,13 +398,22 @@ async fn refund_and_inquiry_refund() {
     assert_eq!(inquiry.refund_amount.unwrap().value(), 1000);
     let by_id = merchant.call(INQUIRY_REFUND, &json!({"refundId": refund_id})).await;
     assert_eq!(by_id.json()["refundRequestId"], "ref_1");
-    assert_eq!(merchant.call(INQUIRY_REFUND, &json!({"refundRequestId": "nope"})).await.result_code(), "REFUND_NOT_EXIST");
+    assert_eq!(
+        merchant
+            .call(INQUIRY_REFUND, &json!({"refundRequestId": "nope"}))
+            .await
+            .result_code(),
+        "REFUND_NOT_EXIST"
+    );
 
     // inquiryPayment lists the refunds; the payment stays SUCCESS.
     let inquiry = inquire(&merchant, "pay_1").await;
     assert_eq!(inquiry.payment_status, Some(PaymentStatus::Success));
     assert_eq!(inquiry.transactions().len(), 2);
-    assert_eq!(inquiry.transactions()[0].transaction_type.as_ref().unwrap().as_str(), "REFUND");
+    assert_eq!(
+        inquiry.transactions()[0].transaction_type.as_ref().unwrap().as_str(),
+        "REFUND"
+    );
 }
 
 #[tokio::test]
@@ -340,7 +424,10 @@ async fn sandbox_paths_are_served_and_signed_over_their_own_path() {
     let reply = merchant.call(path, &session_request("pay_1", "4200", None)).await;
     assert_eq!(reply.result_code(), "SUCCESS");
     assert!(reply.verify(path, &antom_ring()).is_ok());
-    assert!(reply.verify(CREATE, &antom_ring()).is_err(), "signed over the path actually requested");
+    assert!(
+        reply.verify(CREATE, &antom_ring()).is_err(),
+        "signed over the path actually requested"
+    );
     assert!(mock.payment("pay_1").unwrap().sandbox);
     assert!(mock.log().requests()[0].sandbox);
 
@@ -354,7 +441,10 @@ async fn usable_as_a_tower_service_without_a_socket() {
     let body = serde_json::to_vec(&session_request("pay_1", "4200", None)).unwrap();
     let time = "2026-08-17T02:36:49+00:00";
     let content = SigningContent::new("POST", CREATE, mock.client_id(), time, &body);
-    let signature = keys::merchant_private_key().sign_header(&content, KeyVersion(1)).unwrap().to_string();
+    let signature = keys::merchant_private_key()
+        .sign_header(&content, KeyVersion(1))
+        .unwrap()
+        .to_string();
     let request = http::Request::post(CREATE)
         .header("host", "mock.test")
         .header("client-id", mock.client_id())
@@ -365,8 +455,15 @@ async fn usable_as_a_tower_service_without_a_socket() {
     let response = mock.service().oneshot(request).await.unwrap();
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
-    let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
-    let reply = Reply { status: 200, headers, body };
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let reply = Reply {
+        status: 200,
+        headers,
+        body,
+    };
     assert!(reply.verify(CREATE, &antom_ring()).is_ok());
     let cashier = mock.cashier_url("pay_1").unwrap();
     assert!(cashier.starts_with("http://mock.test/cashier/MOCK"), "{cashier}");

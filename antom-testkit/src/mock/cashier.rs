@@ -176,8 +176,14 @@ mod tests {
 
     #[test]
     fn form_values() {
-        assert_eq!(form_value(b"result_code=RISK_REJECT", "result_code").as_deref(), Some("RISK_REJECT"));
-        assert_eq!(form_value(b"a=1&result_code=A%5FB+C", "result_code").as_deref(), Some("A_B C"));
+        assert_eq!(
+            form_value(b"result_code=RISK_REJECT", "result_code").as_deref(),
+            Some("RISK_REJECT")
+        );
+        assert_eq!(
+            form_value(b"a=1&result_code=A%5FB+C", "result_code").as_deref(),
+            Some("A_B C")
+        );
         assert_eq!(form_value(b"", "result_code"), None);
         assert_eq!(decode("100%"), "100%");
     }

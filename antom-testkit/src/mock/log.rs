@@ -77,7 +77,10 @@ impl RecordedResponse {
 
     /// `result.resultStatus` of the body, if any.
     pub fn result_status(&self) -> Option<String> {
-        self.json()?.pointer("/result/resultStatus")?.as_str().map(str::to_owned)
+        self.json()?
+            .pointer("/result/resultStatus")?
+            .as_str()
+            .map(str::to_owned)
     }
 }
 

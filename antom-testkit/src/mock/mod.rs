@@ -239,7 +239,10 @@ impl Shared {
                 self.notifier
                     .dispatch(Job::payment(&settled.payment, url, faults), &self.runtime());
             } else {
-                tracing::info!(payment_request_id, "no paymentNotifyUrl and no default: nothing to notify");
+                tracing::info!(
+                    payment_request_id,
+                    "no paymentNotifyUrl and no default: nothing to notify"
+                );
             }
         }
         self.log.bump();
@@ -624,7 +627,10 @@ impl MockAntomBuilder {
     ///
     /// If `scale` is not a positive finite number.
     pub fn time_scale(mut self, scale: f64) -> Self {
-        assert!(scale.is_finite() && scale > 0.0, "time_scale must be positive and finite, got {scale}");
+        assert!(
+            scale.is_finite() && scale > 0.0,
+            "time_scale must be positive and finite, got {scale}"
+        );
         self.time_scale = scale;
         self
     }

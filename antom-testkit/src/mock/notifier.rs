@@ -205,7 +205,11 @@ pub fn refund_notification(refund: &Refund) -> NotifyRefund {
         result: if success {
             ApiResult::success("success")
         } else {
-            ApiResult::new(ResultCode::ProcessFail, ResultStatus::Failed, Some("The refund failed.".to_owned()))
+            ApiResult::new(
+                ResultCode::ProcessFail,
+                ResultStatus::Failed,
+                Some("The refund failed.".to_owned()),
+            )
         },
         refund_status: refund.status.clone(),
         refund_request_id: refund.refund_request_id.clone(),
@@ -329,8 +333,15 @@ pub async fn send_notification_bytes(
         .request_time
         .clone()
         .unwrap_or_else(|| iso8601(SystemTime::now()));
-    let signature = sign(key, options.key_version, &target.path, &options.client_id, &request_time, &body)
-        .map_err(SendError::Sign)?;
+    let signature = sign(
+        key,
+        options.key_version,
+        &target.path,
+        &options.client_id,
+        &request_time,
+        &body,
+    )
+    .map_err(SendError::Sign)?;
     let client = http_client();
     let answer = post(
         &client,
@@ -377,17 +388,15 @@ impl Target {
         let uri: http::Uri = url.parse().map_err(|e| format!("{url:?}: {e}"))?;
         match uri.scheme_str() {
             Some("http") => {}
-            Some("https") => {
-                return Err(format!(
-                    "{url:?}: https is not supported by the mock's notifier; serve the notify route over http on 127.0.0.1"
-                ))
-            }
+            Some("https") => return Err(format!(
+                "{url:?}: https is not supported by the mock's notifier; serve the notify route over http on 127.0.0.1"
+            )),
             _ => return Err(format!("{url:?}: expected an absolute http:// URL")),
         }
         let host = uri.host().ok_or_else(|| format!("{url:?}: no host"))?;
         let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let loopback = bare.eq_ignore_ascii_case("localhost")
-            || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        let loopback =
+            bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
         let path = uri
             .path_and_query()
             .map(|p| p.as_str().to_owned())
@@ -433,7 +442,10 @@ async fn post(
         .body(Full::new(body))
         .map_err(|e| PostError::Http(e.to_string()))?;
     let exchange = async {
-        let response = client.request(request).await.map_err(|e| PostError::Http(error_chain(&e)))?;
+        let response = client
+            .request(request)
+            .await
+            .map_err(|e| PostError::Http(error_chain(&e)))?;
         let status = response.status().as_u16();
         let body = response
             .into_body()

@@ -411,7 +411,13 @@ impl Rule {
             }
         }
         if let Some(currency) = &self.currency {
-            if input.amount.map(|a| a.currency()).map(|c| c.as_str().to_owned()).as_deref() != Some(currency) {
+            if input
+                .amount
+                .map(|a| a.currency())
+                .map(|c| c.as_str().to_owned())
+                .as_deref()
+                != Some(currency)
+            {
                 return false;
             }
         }
@@ -676,7 +682,9 @@ fn parse_amount(key: &str, raw: Option<RawAmount>) -> Result<Option<u64>, String
         Some(RawAmount::Number(n)) => Ok(Some(n)),
         Some(RawAmount::Text(text)) => {
             if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("{key} = {text:?}: expected minor units as digits, e.g. \"4201\""));
+                return Err(format!(
+                    "{key} = {text:?}: expected minor units as digits, e.g. \"4201\""
+                ));
             }
             text.parse()
                 .map(Some)
@@ -688,7 +696,9 @@ fn parse_amount(key: &str, raw: Option<RawAmount>) -> Result<Option<u64>, String
 /// Parses `250ms`, `20s`, `2min` / `2m`, `1h`, or plain digits (milliseconds).
 pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: f64 = number.parse().ok()?;
     let secs = match unit.trim() {
@@ -705,9 +715,9 @@ fn duration(key: &str, raw: Option<RawDuration>) -> Result<Option<Duration>, Str
     match raw {
         None => Ok(None),
         Some(RawDuration::Millis(ms)) => Ok(Some(Duration::from_millis(ms))),
-        Some(RawDuration::Text(text)) => parse_duration(&text)
-            .map(Some)
-            .ok_or_else(|| format!("{key} = {text:?}: expected a duration such as \"250ms\", \"20s\", \"2min\", \"1h\"")),
+        Some(RawDuration::Text(text)) => parse_duration(&text).map(Some).ok_or_else(|| {
+            format!("{key} = {text:?}: expected a duration such as \"250ms\", \"20s\", \"2min\", \"1h\"")
+        }),
     }
 }
 
@@ -895,12 +905,19 @@ mod tests {
 
     #[test]
     fn conditions() {
-        let r = Rule::new(Action::succeed()).payment_method_type("CARD").currency("SGD").amount_between(100, 5000);
+        let r = Rule::new(Action::succeed())
+            .payment_method_type("CARD")
+            .currency("SGD")
+            .amount_between(100, 5000);
         assert!(r.matches(&input(4200)));
         assert!(!r.matches(&input(5001)));
         assert!(!Rule::new(Action::succeed()).currency("USD").matches(&input(4200)));
-        assert!(Rule::new(Action::succeed()).payment_request_id("pay_*").matches(&input(1)));
-        assert!(!Rule::new(Action::succeed()).payment_request_id("pay").matches(&input(1)));
+        assert!(Rule::new(Action::succeed())
+            .payment_request_id("pay_*")
+            .matches(&input(1)));
+        assert!(!Rule::new(Action::succeed())
+            .payment_request_id("pay")
+            .matches(&input(1)));
         let mut refund = input(1);
         refund.api = Api::Refund;
         assert!(!Rule::new(Action::succeed()).matches(&refund));
@@ -921,7 +938,10 @@ mod tests {
     #[test]
     fn toml_errors_name_the_rule() {
         let err = Rules::from_toml_str("[[rule]]\nname = \"x\"\naction = \"explode\"\n").unwrap_err();
-        assert!(err.to_string().contains("rule #1 (\"x\"): unknown action \"explode\""), "{err}");
+        assert!(
+            err.to_string().contains("rule #1 (\"x\"): unknown action \"explode\""),
+            "{err}"
+        );
         let err = Rules::from_toml_str("[[rule]]\naction = \"fail\"\n").unwrap_err();
         assert!(err.to_string().contains("needs a result_code"), "{err}");
         let err = Rules::from_toml_str("[[rule]]\nacton = \"fail\"\n").unwrap_err();

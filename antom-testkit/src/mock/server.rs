@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use super::service::{respond, MockService};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -11,7 +12,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use super::service::{respond, MockService};
 
 /// Accepts connections until `shutdown` turns true; open connections are
 /// dropped then.

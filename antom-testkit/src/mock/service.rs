@@ -141,7 +141,10 @@ async fn fallback(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMa
             ResultStatus::Failed,
             format!("The mock Antom has no API at {}.", uri.path()),
         );
-        let answer = Answer { signed: false, ..answer };
+        let answer = Answer {
+            signed: false,
+            ..answer
+        };
         let response = shared.render(&answer, &uri_path(&uri));
         shared.log.push_request(RequestRecord {
             seq: 0,
@@ -191,7 +194,12 @@ fn uri_path(uri: &Uri) -> String {
 fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect()
 }
 
@@ -228,7 +236,11 @@ impl Answer {
     }
 
     fn not_exist() -> Answer {
-        Answer::error(ResultCode::OrderNotExist, ResultStatus::Failed, "The order does not exist.")
+        Answer::error(
+            ResultCode::OrderNotExist,
+            ResultStatus::Failed,
+            "The order does not exist.",
+        )
     }
 }
 
@@ -291,14 +303,28 @@ impl Shared {
             ));
         }
         let Some(signature) = text("signature").filter(|v| !v.is_empty()) else {
-            return Err((ResultCode::InvalidSignature, "The signature header is missing.".to_owned()));
+            return Err((
+                ResultCode::InvalidSignature,
+                "The signature header is missing.".to_owned(),
+            ));
         };
         // The time is signed exactly as sent, untrimmed.
-        let Some(time) = headers.get("request-time").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()) else {
-            return Err((ResultCode::InvalidSignature, "The request-time header is missing.".to_owned()));
+        let Some(time) = headers
+            .get("request-time")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+        else {
+            return Err((
+                ResultCode::InvalidSignature,
+                "The request-time header is missing.".to_owned(),
+            ));
         };
-        let parsed = SignatureHeader::parse(signature)
-            .map_err(|e| (ResultCode::InvalidSignature, format!("The signature header is malformed: {e}.")))?;
+        let parsed = SignatureHeader::parse(signature).map_err(|e| {
+            (
+                ResultCode::InvalidSignature,
+                format!("The signature header is malformed: {e}."),
+            )
+        })?;
         let content = SigningContent::new("POST", path, client_id, time, body);
         match self.merchant_keys.verify(&content, &parsed) {
             Ok(()) => Ok(parsed.key_version),
@@ -382,10 +408,22 @@ async fn handle_api(
             }
         },
     };
-    if let Some(delay) = delay {
-        record.delay = Some(delay);
+    let Some(delay) = delay else {
+        return finish(&shared, reply, record, &path);
+    };
+    // Held back in a task of its own: the request is logged (and answered, if
+    // the client still listens) even when the client gives up and the
+    // connection's future is dropped.
+    record.delay = Some(delay);
+    let task = tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-    }
+        finish(&shared, reply, record, &path)
+    });
+    task.await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+fn finish(shared: &Shared, reply: Reply, mut record: RequestRecord, path: &str) -> Response<Body> {
     match reply {
         Reply::Drop => {
             shared.log.push_request(record);
@@ -394,7 +432,7 @@ async fn handle_api(
             response
         }
         Reply::Answer(answer) => {
-            let response = shared.render(&answer, &path);
+            let response = shared.render(&answer, path);
             record.response = Some(recorded(&response, &answer));
             shared.log.push_request(record);
             response
@@ -403,7 +441,11 @@ async fn handle_api(
 }
 
 /// What a request is about, for rule matching.
-fn match_input<'a>(api: Api, payment: Option<&'a Payment>, refund_amount: Option<antom_types::Amount>) -> MatchInput<'a> {
+fn match_input<'a>(
+    api: Api,
+    payment: Option<&'a Payment>,
+    refund_amount: Option<antom_types::Amount>,
+) -> MatchInput<'a> {
     MatchInput {
         api,
         payment_method_type: payment.map(|p| p.payment_method_type.as_str()),
@@ -432,7 +474,10 @@ fn dispatch(shared: &Arc<Shared>, api: Api, sandbox: bool, body: &[u8], base_url
                 }
             })
             .unwrap_or_else(|| {
-                let action = chosen.as_ref().map(|c| c.rule.action.clone()).unwrap_or(Action::WaitForBuyer);
+                let action = chosen
+                    .as_ref()
+                    .map(|c| c.rule.action.clone())
+                    .unwrap_or(Action::WaitForBuyer);
                 Reply::Answer(create_session(shared, &request, sandbox, base_url, &action, &chosen))
             });
             (reply, chosen)
@@ -445,14 +490,16 @@ fn dispatch(shared: &Arc<Shared>, api: Api, sandbox: bool, body: &[u8], base_url
             let payment = shared.find_payment(request.payment_id.as_deref(), request.payment_request_id.as_deref());
             let chosen = shared.choose(&match_input(api, payment.as_ref(), None));
             let reply = with_rule(api, &chosen, |_| {}).unwrap_or_else(|| {
-                Reply::Answer(if request.payment_id.is_none() && request.payment_request_id.is_none() {
-                    Answer::param_illegal("paymentRequestId and paymentId cannot both be null.")
-                } else {
-                    match &payment {
-                        Some(payment) => inquiry_answer(payment),
-                        None => Answer::not_exist(),
-                    }
-                })
+                Reply::Answer(
+                    if request.payment_id.is_none() && request.payment_request_id.is_none() {
+                        Answer::param_illegal("paymentRequestId and paymentId cannot both be null.")
+                    } else {
+                        match &payment {
+                            Some(payment) => inquiry_answer(payment),
+                            None => Answer::not_exist(),
+                        }
+                    },
+                )
             });
             (reply, chosen)
         }
@@ -531,12 +578,14 @@ fn with_rule(api: Api, chosen: &Option<Chosen>, applied: impl FnOnce(&Action)) -
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = match body {
                 Some(body) => body.clone().into_bytes(),
-                None => Answer::error(
-                    ResultCode::UnknownException,
-                    ResultStatus::Unknown,
-                    "Internal error (mock fault).",
-                )
-                .body,
+                None => {
+                    Answer::error(
+                        ResultCode::UnknownException,
+                        ResultStatus::Unknown,
+                        "Internal error (mock fault).",
+                    )
+                    .body
+                }
             };
             Some(Reply::Answer(Answer {
                 status,
@@ -561,14 +610,17 @@ fn with_rule(api: Api, chosen: &Option<Chosen>, applied: impl FnOnce(&Action)) -
         } if api != Api::CreatePaymentSession => Some(Reply::Answer(Answer::error(
             ResultCode::from(result_code.as_str()),
             ResultStatus::Failed,
-            result_message.clone().unwrap_or_else(|| format!("{result_code} (mock rule).")),
+            result_message
+                .clone()
+                .unwrap_or_else(|| format!("{result_code} (mock rule).")),
         ))),
         _ => None,
     }
 }
 
 fn session_data(session_id: &str, cashier_url: &str) -> String {
-    let json = serde_json::json!({ "mock": "antom-testkit", "paymentSessionId": session_id, "cashierUrl": cashier_url });
+    let json =
+        serde_json::json!({ "mock": "antom-testkit", "paymentSessionId": session_id, "cashierUrl": cashier_url });
     let encoded = base64::engine::general_purpose::STANDARD.encode(json.to_string());
     format!("{encoded}&&MOCK&&111")
 }
@@ -846,7 +898,10 @@ fn refund(shared: &Arc<Shared>, request: &RefundRequest) -> Answer {
         return Answer::error(
             ResultCode::OrderStatusInvalid,
             ResultStatus::Failed,
-            format!("The payment is {}: only a successful payment can be refunded.", payment.status),
+            format!(
+                "The payment is {}: only a successful payment can be refunded.",
+                payment.status
+            ),
         );
     }
     if request.refund_amount.currency() != payment.amount.currency() {
@@ -875,7 +930,9 @@ fn refund(shared: &Arc<Shared>, request: &RefundRequest) -> Answer {
     drop(store);
     if let Some(url) = refund.refund_notify_url.clone() {
         let faults = faults.unwrap_or_else(|| shared.notification_faults());
-        shared.notifier.dispatch(Job::refund(&refund, url, faults), &shared.runtime());
+        shared
+            .notifier
+            .dispatch(Job::refund(&refund, url, faults), &shared.runtime());
     }
     refund_answer(&refund)
 }

@@ -233,9 +233,7 @@ impl Store {
     }
 
     pub(crate) fn by_session_id(&self, session_id: &str) -> Option<&Entry> {
-        self.entries
-            .iter()
-            .find(|e| e.payment.payment_session_id == session_id)
+        self.entries.iter().find(|e| e.payment.payment_session_id == session_id)
     }
 
     pub(crate) fn payments(&self) -> Vec<Payment> {
@@ -252,7 +250,12 @@ impl Store {
     }
 
     /// Applies a buyer action to the payment with this `paymentRequestId`.
-    pub(crate) fn settle(&mut self, payment_request_id: &str, action: &BuyerAction, now: &str) -> Result<Settled, MockError> {
+    pub(crate) fn settle(
+        &mut self,
+        payment_request_id: &str,
+        action: &BuyerAction,
+        now: &str,
+    ) -> Result<Settled, MockError> {
         let entry = self
             .find_mut(None, Some(payment_request_id))
             .ok_or_else(|| MockError::UnknownPayment(payment_request_id.to_owned()))?;

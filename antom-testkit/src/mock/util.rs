@@ -54,7 +54,12 @@ pub(crate) struct IdGen {
 impl IdGen {
     pub(crate) fn new() -> IdGen {
         let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_nanos());
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO)
+                .as_nanos(),
+        );
         IdGen {
             seed: hasher.finish(),
             counter: AtomicU64::new(1),
@@ -67,12 +72,22 @@ impl IdGen {
 
     /// Digits, like Antom's `2019060811401080010018882020035XXXX`.
     pub(crate) fn payment_id(&self) -> String {
-        format!("{}11401080{:012}{:04}", compact(SystemTime::now()), self.next(), self.seed % 10_000)
+        format!(
+            "{}11401080{:012}{:04}",
+            compact(SystemTime::now()),
+            self.next(),
+            self.seed % 10_000
+        )
     }
 
     /// Digits, in the same style as payment ids.
     pub(crate) fn refund_id(&self) -> String {
-        format!("{}11301080{:012}{:04}", compact(SystemTime::now()), self.next(), self.seed % 10_000)
+        format!(
+            "{}11301080{:012}{:04}",
+            compact(SystemTime::now()),
+            self.next(),
+            self.seed % 10_000
+        )
     }
 
     /// Letters and digits only, so it can sit in a URL path unescaped.
@@ -141,7 +156,10 @@ mod tests {
 
     #[test]
     fn scaling() {
-        assert_eq!(scale_down(Duration::from_secs(120), 1_000_000.0), Duration::from_micros(120));
+        assert_eq!(
+            scale_down(Duration::from_secs(120), 1_000_000.0),
+            Duration::from_micros(120)
+        );
         assert_eq!(scale_down(Duration::from_secs(120), 1.0), Duration::from_secs(120));
     }
 }

@@ -56,11 +56,17 @@ impl Reply {
     }
 
     pub fn result_code(&self) -> String {
-        self.json()["result"]["resultCode"].as_str().unwrap_or_default().to_owned()
+        self.json()["result"]["resultCode"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn result_status(&self) -> String {
-        self.json()["result"]["resultStatus"].as_str().unwrap_or_default().to_owned()
+        self.json()["result"]["resultStatus"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -140,13 +146,22 @@ impl Merchant {
             .map_err(|e| format!("{e:?}"))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
         Ok(Reply { status, headers, body })
     }
 
     /// A plain GET (the cashier page).
     pub async fn get(&self, url: &str) -> Reply {
-        let response = self.http.request(http::Request::get(url).body(Full::new(Bytes::new())).unwrap()).await.unwrap();
+        let response = self
+            .http
+            .request(http::Request::get(url).body(Full::new(Bytes::new())).unwrap())
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -274,7 +289,13 @@ impl Drop for NotifyHarness {
 }
 
 async fn notify(State(state): State<HarnessState>, uri: Uri, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
     let path = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     let client_id = header("client-id");
     let time = header("request-time");
