@@ -1,0 +1,34 @@
+//! A warp 0.4 server whose notify filter is wrapped in
+//! `VerifyNotificationLayer` through `warp::service` (warp's Tower interop).
+//!
+//! ```sh
+//! cargo run -p antom-examples --bin warp_notify
+//! curl -s -H 'content-type: application/json' localhost:3003/sessions -d '{"amount":4200,"currency":"SGD","paymentMethodType":"ALIPAY_CN","description":"Sticker pack"}'
+//! ```
+
+use std::sync::Arc;
+
+use antom_examples::warp_notify::{self, NOTIFY_PATH, RETURN_PATH};
+use antom_examples::setup::{self, MerchantUrls};
+use antom_examples::shop::Shop;
+use antom_examples::BoxError;
+use antom_tower::store::MemoryOrderStore;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    setup::init_tracing();
+    let port = setup::port_from_env(3003)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let urls = MerchantUrls::new(listener.local_addr()?, NOTIFY_PATH, RETURN_PATH);
+    let (backend, config) = setup::backend_for(&urls).await?;
+    let shop = Shop::new(&config, Arc::new(MemoryOrderStore::new()))?;
+    println!("warp server on {}: POST /sessions, GET /orders/{{id}}, POST {NOTIFY_PATH}", urls.base_url);
+    if let Some(mock) = backend.mock() {
+        println!("pay an order on the mock's cashier page: the normalUrl that POST /sessions answers ({})", mock.base_url());
+    }
+    tokio::select! {
+        result = warp_notify::serve(listener, shop, setup::verify_layer(&config)) => result?,
+        () = setup::ctrl_c() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,386 @@
+//! The merchant's side of a checkout, with no web framework: what the hyper,
+//! tonic and warp examples call from their handlers. (The axum example uses
+//! `antom_tower::checkout`, which does the same behind ready-made routes.)
+//!
+//! 1. [`Shop::create_session`] stores the order, then calls Antom's
+//!    createPaymentSession with a fresh paymentRequestId and the notify and
+//!    redirect URLs, and returns what the buyer's browser needs.
+//! 2. Antom (or the mock) posts the result to the notify URL. The server
+//!    verifies the signature with `VerifyNotificationLayer` **before** calling
+//!    [`Shop::handle_notification`] with the verified bytes, which applies the
+//!    result to the store and acknowledges only once the store accepted it.
+//! 3. [`Shop::order`] reads the order: what a result page or a GetOrder call shows.
+//!
+//! The JSON shapes are the axum checkout routes' own ([`SessionRequest`] is
+//! `antom_tower::checkout::CreateSessionRequest`'s shape; [`CreateSessionResponse`],
+//! [`OrderView`]), so one front end works with every example.
+
+use std::sync::Arc;
+
+use antom_tower::checkout::{CreateSessionResponse, OrderView};
+use antom_tower::client::{AntomClient, BuildError, ClientError, Environment};
+use antom_tower::config::AntomConfig;
+use antom_tower::store::{NewOrder, OrderStore, PaymentOutcome, PaymentResult, ResultSource, StoreError};
+use antom_types::{
+    Amount, CreatePaymentSessionRequest, Currency, Notification, NotifyPayment, NotifyType, Order, PaymentMethodType,
+    ResultStatus, NOTIFICATION_ACK_SUCCESS,
+};
+use http::StatusCode;
+use serde::Deserialize;
+
+/// What a front end posts to create a session (the same JSON as the axum
+/// route's `CreateSessionRequest`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionRequest {
+    /// Minor units (cents for SGD/USD, whole units for JPY/KRW), a JSON integer or a string of digits.
+    pub amount: MinorUnits,
+    /// ISO 4217, e.g. `SGD`.
+    pub currency: String,
+    /// Antom's paymentMethodType, e.g. `ALIPAY_CN`.
+    pub payment_method_type: String,
+    /// What is bought.
+    pub description: String,
+    /// The merchant's buyer id, if known.
+    #[serde(default)]
+    pub buyer_id: Option<String>,
+}
+
+/// An amount in minor units as a front end sends it: `4200` or `"4200"`, never a decimal.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum MinorUnits {
+    /// `4200`
+    Integer(u64),
+    /// `"4200"`
+    Digits(String),
+}
+
+/// The client, the store and the URLs a checkout needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Shop {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: AntomClient,
+    store: Arc<dyn OrderStore>,
+    notify_url: String,
+    redirect_url: String,
+}
+
+impl std::fmt::Debug for Shop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shop")
+            .field("client", &self.inner.client)
+            .field("notify_url", &self.inner.notify_url)
+            .field("redirect_url", &self.inner.redirect_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a shop operation failed, with the HTTP status and code to answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ShopError {
+    /// The front end sent an order that cannot be paid (amount, currency, method...).
+    #[error("{0}")]
+    Invalid(String),
+    /// No such order.
+    #[error("no such order")]
+    NotFound,
+    /// The store failed or refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Antom refused or could not be reached; the order id is kept for reconciliation.
+    #[error("createPaymentSession failed for order {order_id}: {source}")]
+    Antom {
+        /// The stored order.
+        order_id: String,
+        /// What the client reported.
+        #[source]
+        source: ClientError,
+    },
+    /// Antom answered without paymentSessionData.
+    #[error("Antom returned no paymentSessionData")]
+    NoSessionData,
+}
+
+impl ShopError {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ShopError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::NotFound => StatusCode::NOT_FOUND,
+            ShopError::Store(e) if e.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
+            ShopError::Store(_) => StatusCode::CONFLICT,
+            ShopError::Antom {
+                source: ClientError::Business { .. },
+                ..
+            }
+            | ShopError::NoSessionData => StatusCode::BAD_GATEWAY,
+            ShopError::Antom {
+                source: ClientError::Connect(_),
+                ..
+            } => StatusCode::SERVICE_UNAVAILABLE,
+            ShopError::Antom { .. } => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// A short machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ShopError::Invalid(_) => "invalid_order",
+            ShopError::NotFound => "unknown_order",
+            ShopError::Store(_) => "store_error",
+            ShopError::Antom { .. } => "antom_error",
+            ShopError::NoSessionData => "antom_invalid_response",
+        }
+    }
+
+    /// `{"error": code, "message": ...}`, the axum routes' error shape.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "error": self.code(), "message": self.to_string() }).to_string()
+    }
+}
+
+/// The answer to a verified notification: status and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyReply {
+    /// 200 with the acknowledgement, or an error status (Antom then resends).
+    pub status: StatusCode,
+    /// The body.
+    pub body: String,
+}
+
+impl NotifyReply {
+    fn ack() -> Self {
+        NotifyReply {
+            status: StatusCode::OK,
+            body: NOTIFICATION_ACK_SUCCESS.to_owned(),
+        }
+    }
+
+    fn refuse(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Self {
+        NotifyReply {
+            status,
+            body: serde_json::json!({ "error": code, "message": message.to_string() }).to_string(),
+        }
+    }
+}
+
+impl Shop {
+    /// A shop from the configuration (client, notify and redirect URLs) and a store.
+    pub fn new(config: &AntomConfig, store: Arc<dyn OrderStore>) -> Result<Shop, BuildError> {
+        Ok(Shop {
+            inner: Arc::new(Inner {
+                client: config.client_builder().build()?,
+                store,
+                notify_url: config.notify_url.clone(),
+                redirect_url: config.redirect_url.clone(),
+            }),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn OrderStore> {
+        &self.inner.store
+    }
+
+    /// The client.
+    pub fn client(&self) -> &AntomClient {
+        &self.inner.client
+    }
+
+    /// Stores the order, asks Antom for a payment session, marks the order pending.
+    pub async fn create_session(&self, request: SessionRequest) -> Result<CreateSessionResponse, ShopError> {
+        let inner = &self.inner;
+        let order = inner.store.create_order(validate(request)?).await?;
+        let redirect_url = with_query(&inner.redirect_url, "orderId", &order.order_id);
+        let request = CreatePaymentSessionRequest::new(
+            order.payment_request_id.clone(),
+            Order::new(order.order_id.clone(), order.description.clone(), order.amount),
+            order.amount,
+            PaymentMethodType::from(order.payment_method_type.as_str()),
+            redirect_url,
+        )
+        .with_payment_notify_url(inner.notify_url.clone());
+        let session = inner
+            .client
+            .create_payment_session(&request)
+            .await
+            .map_err(|source| ShopError::Antom {
+                order_id: order.order_id.clone(),
+                source,
+            })?;
+        // Best effort: an order left `created` is settled by inquiry later.
+        if let Err(e) = inner.store.mark_pending(&order.order_id).await {
+            tracing::warn!(order_id = %order.order_id, error = %e, "could not mark the order pending");
+        }
+        Ok(CreateSessionResponse {
+            order_id: order.order_id,
+            payment_request_id: order.payment_request_id,
+            payment_session_data: session.payment_session_data.ok_or(ShopError::NoSessionData)?,
+            payment_session_id: session.payment_session_id,
+            payment_session_expiry_time: session.payment_session_expiry_time,
+            normal_url: session.normal_url,
+            environment: match inner.client.environment() {
+                Environment::Sandbox => "sandbox".into(),
+                Environment::Production => "prod".into(),
+            },
+        })
+    }
+
+    /// The order, as the store has it.
+    pub async fn order(&self, order_id: &str) -> Result<OrderView, ShopError> {
+        match self.inner.store.get_order(order_id).await? {
+            Some(order) => Ok(OrderView::from(&order)),
+            None => Err(ShopError::NotFound),
+        }
+    }
+
+    /// Applies a notification whose signature was **already verified** (call
+    /// it only behind `VerifyNotificationLayer`). Acknowledges once the store
+    /// has durably accepted the result; any other answer makes Antom resend.
+    pub async fn handle_notification(&self, verified_body: &[u8]) -> NotifyReply {
+        let notification = match Notification::from_slice(verified_body) {
+            Ok(notification) => notification,
+            Err(e) => return NotifyReply::refuse(StatusCode::BAD_REQUEST, "invalid_notification", e),
+        };
+        let payment = match notification {
+            Notification::Payment(payment) => payment,
+            // This shop starts no refunds; acknowledge so Antom stops resending.
+            Notification::Refund(_) | Notification::Other(_) => return NotifyReply::ack(),
+            _ => return NotifyReply::ack(),
+        };
+        let result = PaymentResult {
+            payment_request_id: payment.payment_request_id.clone(),
+            payment_id: Some(payment.payment_id.clone()),
+            amount: payment.payment_amount,
+            outcome: outcome(&payment),
+            source: ResultSource::Notification,
+            result_code: Some(payment.result.result_code.to_string()),
+        };
+        match self.inner.store.apply_payment_result(&result).await {
+            Ok(applied) => {
+                tracing::info!(payment_request_id = %result.payment_request_id, ?applied, "notification applied");
+                NotifyReply::ack()
+            }
+            Err(e @ StoreError::NotFound { .. }) => NotifyReply::refuse(StatusCode::NOT_FOUND, "unknown_order", e),
+            Err(e @ StoreError::AmountMismatch { .. }) => {
+                NotifyReply::refuse(StatusCode::BAD_REQUEST, "amount_mismatch", e)
+            }
+            Err(e) if e.is_transient() => NotifyReply::refuse(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e),
+            Err(e) => NotifyReply::refuse(StatusCode::CONFLICT, "store_refused", e),
+        }
+    }
+}
+
+/// How a payment notification moves the order: a `PAYMENT_RESULT` with `S` is
+/// paid; with `F` failed, cancelled or expired by its result code; anything
+/// else (`PAYMENT_PENDING`, `U`) is still processing.
+pub fn outcome(payment: &NotifyPayment) -> PaymentOutcome {
+    let is_result = payment.notify_type == NotifyType::PaymentResult;
+    match &payment.result.result_status {
+        ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
+        ResultStatus::Failed if is_result => {
+            let code = payment.result.result_code.as_str();
+            if code.contains("EXPIRED") || code == "ORDER_IS_CLOSED" || code == "ORDER_CLOSED" {
+                PaymentOutcome::Expired
+            } else if code.contains("CANCEL") {
+                PaymentOutcome::Cancelled
+            } else {
+                PaymentOutcome::Failed
+            }
+        }
+        _ => PaymentOutcome::Processing,
+    }
+}
+
+/// Checks the front end's order and gives it fresh ids.
+pub fn validate(input: SessionRequest) -> Result<NewOrder, ShopError> {
+    let invalid = |field: &str, e: &dyn std::fmt::Display| ShopError::Invalid(format!("{field}: {e}"));
+    let currency = Currency::new(input.currency.trim()).map_err(|e| invalid("currency", &e))?;
+    let amount = match input.amount {
+        MinorUnits::Integer(v) => Amount::new(currency, v),
+        MinorUnits::Digits(s) => Amount::parse(currency.as_str(), &s),
+    }
+    .map_err(|e| invalid("amount", &e))?;
+    amount.validate_for_antom().map_err(|e| invalid("amount", &e))?;
+    let method = input.payment_method_type.trim();
+    let method_ok = !method.is_empty()
+        && method.len() <= 64
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !method_ok {
+        return Err(ShopError::Invalid(
+            "paymentMethodType: expected an Antom payment method type such as ALIPAY_CN".into(),
+        ));
+    }
+    let description = input.description.trim();
+    if description.is_empty() || description.chars().count() > 256 {
+        return Err(ShopError::Invalid("description: expected 1 to 256 characters".into()));
+    }
+    Ok(NewOrder {
+        order_id: format!("ord_{}", uuid::Uuid::new_v4().simple()),
+        payment_request_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
+        amount,
+        description: description.to_owned(),
+        payment_method_type: method.to_owned(),
+        buyer_id: input.buyer_id,
+    })
+}
+
+/// `url` with `name=value` appended to its query (value percent-encoded).
+pub fn with_query(url: &str, name: &str, value: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let encoded: String = value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("{url}{separator}{name}={encoded}")
+}
+
+/// The value of `name` in a query string (`a=1&orderId=ord_x`), undecoded:
+/// the ids this shop makes need no decoding.
+pub fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name && !value.is_empty()).then_some(value)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries() {
+        assert_eq!(with_query("http://a/return", "orderId", "ord_1"), "http://a/return?orderId=ord_1");
+        assert_eq!(with_query("http://a/r?x=1", "orderId", "a b"), "http://a/r?x=1&orderId=a%20b");
+        assert_eq!(query_param(Some("x=1&orderId=ord_1"), "orderId"), Some("ord_1"));
+        assert_eq!(query_param(Some("orderId="), "orderId"), None);
+        assert_eq!(query_param(None, "orderId"), None);
+    }
+
+    #[test]
+    fn validates_orders() {
+        let request = |amount: MinorUnits, currency: &str, method: &str| SessionRequest {
+            amount,
+            currency: currency.into(),
+            payment_method_type: method.into(),
+            description: "Sticker pack".into(),
+            buyer_id: None,
+        };
+        let order = validate(request(MinorUnits::Integer(4200), "SGD", "ALIPAY_CN")).expect("valid");
+        assert_eq!(order.amount.value(), 4200);
+        assert!(order.order_id.starts_with("ord_") && order.payment_request_id.starts_with("pay_"));
+        assert!(validate(request(MinorUnits::Digits("42.00".into()), "SGD", "ALIPAY_CN")).is_err());
+        assert!(validate(request(MinorUnits::Integer(0), "SGD", "ALIPAY_CN")).is_err());
+        assert!(validate(request(MinorUnits::Integer(100), "sgd!", "ALIPAY_CN")).is_err());
+        assert!(validate(request(MinorUnits::Integer(100), "SGD", "alipay")).is_err());
+    }
+}

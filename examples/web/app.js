@@ -1,0 +1,314 @@
+// The checkout page of the antom-rs checkout example.
+//
+// 1. Reads /config.json: the mock Antom or Antom itself, sandbox or prod,
+//    where the Web SDK is.
+// 2. Pay posts the order to the sessions route (POST /antom/sessions), which
+//    stores it and calls createPaymentSession.
+// 3. With the mock, the buyer goes to the mock's cashier page (normalUrl).
+//    With Antom, the page loads @alipay/ams-checkout (served by this server
+//    from examples/web/node_modules, never from a CDN) and calls
+//    createComponent with paymentSessionData.
+// 4. Either way the buyer ends on the result page (/antom/return), which
+//    polls the order until its status is final. What the SDK reports here is
+//    for display only: the order's state is what the server learned from a
+//    verified notification or inquiryPayment.
+"use strict";
+
+(function () {
+  // Minor-unit exponents of the currencies offered (ISO 4217).
+  const EXPONENTS = { SGD: 2, USD: 2, HKD: 2, CNY: 2, JPY: 0, KRW: 0 };
+
+  // paymentResultCode -> what to tell the buyer (Antom's client SDK callback page).
+  const RESULT_CODES = {
+    ACCESS_DENIED: "Access was denied. Please contact the merchant.",
+    CURRENCY_NOT_SUPPORT: "This currency is not supported. Choose another currency or payment method.",
+    FRAUD_REJECT: "The payment was declined by risk control. If you were charged, the money will be refunded.",
+    INVALID_CARD: "The card is invalid. Please use another card.",
+    INVALID_EXPIRY_DATE_FORMAT: "The card's expiry date is not in the right format. Please check it.",
+    ISSUER_REJECTS_TRANSACTION: "Your bank declined the payment. Try another card or contact your bank.",
+    INVALID_MERCHANT_STATUS: "The merchant cannot take payments right now. Please try again later.",
+    MERCHANT_KYB_NOT_QUALIFIED: "The merchant cannot take this payment right now. Please try again later.",
+    NO_PAY_OPTIONS: "This payment method does not support the currency. Choose another payment method.",
+    ORDER_IS_CLOSED: "This order is closed. Press Pay to start a new payment.",
+    PAYMENT_AMOUNT_EXCEED_LIMIT: "The amount is over the payment method's limit. Try a lower amount or another method.",
+    PAYMENT_COUNT_EXCEED_LIMIT: "The payment method's limit on the number of payments was reached. Try another method.",
+    PAYMENT_NOT_QUALIFIED: "The merchant cannot take this payment. Please contact the merchant.",
+    PROCESS_FAIL: "The payment failed. Please do not retry right away; contact the merchant if it keeps happening.",
+    RISK_REJECT: "The payment was declined by risk control. If you were charged, the money will be refunded.",
+    SUSPECTED_CARD: "The card was declined by risk control. Try another card or contact your bank.",
+    SUSPECTED_RISK: "The payment was declined for security reasons. You can try again tomorrow.",
+    USER_AMOUNT_EXCEED_LIMIT: "The amount is over your account's limit. Pay a lower amount or top up.",
+    USER_BALANCE_NOT_ENOUGH: "Your balance is not enough. Top up or choose another payment method.",
+    USER_KYC_NOT_QUALIFIED: "Please complete your account's identity verification (KYC) first.",
+    USER_PAYMENT_VERIFICATION_FAILED: "Your account is restricted from paying with this method.",
+    USER_STATUS_ABNORMAL: "Your payment account's status does not allow this payment.",
+    PAYMENT_IN_PROCESS: "The payment is being processed.",
+    UNKNOWN_EXCEPTION: "Something unexpected happened. Please try again later.",
+    CARD_NOT_SUPPORTED: "This card is not supported. Please use another card.",
+    INVALID_EXPIRATION_DATE: "The card's expiry date is wrong. Please check it.",
+    INVALID_CARD_NUMBER: "The card number is wrong. Please check it or use another card.",
+  };
+
+  // Every event code of @alipay/ams-checkout: its group, what to show, and what to do.
+  //   kind: "status" | "error" | "result"; level: "info" | "error" | "success"
+  //   next: "result-page" (go to the result page), "retry" (Pay can be pressed again), "loading", "loaded"
+  const EVENTS = {
+    // Status codes (onEventCallback, during the component's life).
+    SDK_START_OF_LOADING: { kind: "status", level: "info", next: "loading", text: "Loading Antom's payment form…" },
+    SDK_END_OF_LOADING: { kind: "status", level: "info", next: "loaded", text: "" },
+    SDK_CALL_URL_ERROR: {
+      kind: "status", level: "error", next: "retry",
+      text: "Redirecting to the payment or bank verification page failed (check ANTOM_REDIRECT_URL, the paymentRedirectUrl).",
+    },
+    SDK_CALL_URL_SUCCESS: { kind: "status", level: "info", text: "The payment page loaded." },
+    SDK_DUPLICATE_SUBMISSION_BEHAVIOR: {
+      kind: "status", level: "info", text: "Your payment is already being submitted: no need to press again.",
+    },
+    SDK_FORM_VERIFICATION_FAILED: {
+      kind: "status", level: "error", text: "Some details are not valid: please correct them and submit again.",
+    },
+    SDK_PAYMENT_AUTHORIZATION_SUCCESSFUL: {
+      kind: "status", level: "success", next: "result-page", text: "Payment authorized. Checking the result…",
+    },
+    SDK_PAYMENT_CHALLENGE: {
+      kind: "status", level: "info", text: "Your bank needs to verify this payment (3-D Secure): follow the steps shown.",
+    },
+    // Error codes (onEventCallback / onError, while the component starts).
+    SDK_INTERNAL_ERROR: {
+      kind: "error", level: "error", next: "retry",
+      text: "Antom's payment form failed internally. Please try again; if it keeps failing, contact Antom support.",
+    },
+    SDK_CREATEPAYMENT_PARAMETER_ERROR: {
+      kind: "error", level: "error", next: "retry",
+      text: "The payment form was started with wrong parameters (paymentSessionData). Press Pay to start a new payment.",
+    },
+    SDK_INIT_PARAMETER_ERROR: {
+      kind: "error", level: "error", next: "retry",
+      text: "The payment SDK was set up with wrong options (AMSCashierPayment). Check the page's configuration.",
+    },
+    SDK_CREATECOMPONENT_ERROR: {
+      kind: "error", level: "error", next: "retry",
+      text: "The payment form could not start. Please try again; if it keeps failing, contact Antom support.",
+    },
+    SDK_SUBMIT_NETWORK_ERROR: {
+      kind: "error", level: "error", next: "retry",
+      text: "A network error stopped the payment from being submitted. Please try again.",
+    },
+    // Payment result codes (onEventCallback, at the end of the payment).
+    SDK_PAYMENT_SUCCESSFUL: {
+      kind: "result", level: "success", next: "result-page", text: "Payment successful. Taking you to your order…",
+    },
+    SDK_PAYMENT_PROCESSING: {
+      kind: "result", level: "info", next: "result-page",
+      text: "Your payment is being processed. Your order page will update when Antom confirms it.",
+    },
+    SDK_PAYMENT_FAIL: { kind: "result", level: "error", next: "retry", text: "The payment failed." },
+    SDK_PAYMENT_CANCEL: {
+      kind: "result", level: "info", next: "retry", text: "You left the payment without paying. Press Pay to try again.",
+    },
+    SDK_PAYMENT_ERROR: {
+      kind: "result", level: "error", next: "result-page",
+      text: "The payment's status is unclear. Your order page will show what Antom reports.",
+    },
+  };
+
+  // What to show for an SDK event: {kind, level, next, text}.
+  function describeEvent(code, result) {
+    const known = EVENTS[code];
+    if (!known) {
+      return { kind: "unknown", level: "info", next: undefined, text: `Antom SDK event ${code}.` };
+    }
+    const event = Object.assign({}, known);
+    if (code === "SDK_PAYMENT_FAIL" && result) {
+      const resultCode = result.paymentResultCode || (result.result && result.result.resultCode);
+      const advice = RESULT_CODES[resultCode] || result.paymentResultMessage;
+      event.text = `The payment failed${resultCode ? ` (${resultCode})` : ""}: ${advice || "please try again."}`;
+    }
+    return event;
+  }
+
+  // "42.5" in SGD -> "4250"; JPY "1000" -> "1000". Strings only: never floats for money.
+  function toMinorUnits(text, currency) {
+    const exponent = EXPONENTS[currency];
+    const trimmed = String(text).trim();
+    const pattern = exponent === 0 ? /^\d+$/ : new RegExp(`^(\\d+)(?:\\.(\\d{1,${exponent}}))?$`);
+    const match = trimmed.match(pattern);
+    if (exponent === undefined || !match) return null;
+    const whole = exponent === 0 ? trimmed : match[1];
+    const fraction = exponent === 0 ? "" : (match[2] || "").padEnd(exponent, "0");
+    const digits = (whole + fraction).replace(/^0+(?=\d)/, "");
+    return /^0+$/.test(digits) ? null : digits;
+  }
+
+  const $ = (id) => document.getElementById(id);
+  const form = $("checkout");
+  const payButton = $("pay");
+  const message = $("message");
+  let config = null;
+  let session = null; // the last session, reusable after SDK_PAYMENT_CANCEL while the form is unchanged
+  let sessionKey = null;
+  let sdkApp = null;
+
+  function show(text, level) {
+    message.textContent = text || "";
+    message.className = "message" + (level && level !== "info" ? ` ${level}` : "");
+  }
+
+  function busy(on) {
+    payButton.disabled = on;
+    payButton.textContent = on ? "Please wait…" : "Pay";
+  }
+
+  function resultPage(orderId) {
+    return `${config.returnUrl}?orderId=${encodeURIComponent(orderId)}`;
+  }
+
+  function orderFromForm() {
+    const currency = $("currency").value;
+    const amount = toMinorUnits($("amount").value, currency);
+    const method = form.querySelector('input[name="method"]:checked');
+    return {
+      amount,
+      currency,
+      paymentMethodType: method ? method.value : "",
+      description: $("product-name").textContent.trim(),
+    };
+  }
+
+  async function createSession(order) {
+    const response = await fetch(config.sessionsUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(order),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error(body.message || `The server answered ${response.status}.`);
+    }
+    return body;
+  }
+
+  function loadSdk() {
+    if (window.AMSCashierPayment) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = config.sdk.url;
+      script.onload = () => (window.AMSCashierPayment ? resolve() : reject(new Error("AMSCashierPayment missing")));
+      script.onerror = () => reject(new Error("not installed"));
+      document.head.appendChild(script);
+    });
+  }
+
+  function onSdkEvent({ code, result }) {
+    const event = describeEvent(code, result);
+    if (event.kind === "result" || event.kind === "error") console.log("Antom SDK", code, result);
+    if (event.next === "loaded" && message.textContent === EVENTS.SDK_START_OF_LOADING.text) show("");
+    else if (event.text) show(event.text, event.level);
+    if (event.next === "result-page" && session) {
+      setTimeout(() => window.location.assign(resultPage(session.orderId)), 800);
+    } else if (event.next === "retry") {
+      if (code !== "SDK_PAYMENT_CANCEL") session = null; // a new session next time
+      busy(false);
+    }
+  }
+
+  async function payWithSdk(current) {
+    try {
+      await loadSdk();
+    } catch (e) {
+      show(`Antom's Web SDK could not be loaded (${e.message}). Run ${config.sdk.install} and reload this page.`, "error");
+      busy(false);
+      return;
+    }
+    if (!sdkApp) {
+      sdkApp = new window.AMSCashierPayment({
+        environment: current.environment || config.environment,
+        locale: "en_US",
+        onLog: ({ code, message: text }) => console.debug("Antom SDK log", code, text),
+        onEventCallback: onSdkEvent,
+        onError: onSdkEvent,
+      });
+    }
+    await sdkApp.createComponent({
+      sessionData: current.paymentSessionData,
+      appearance: { showLoading: true },
+    });
+  }
+
+  async function pay(event) {
+    event.preventDefault();
+    const order = orderFromForm();
+    const amountInput = $("amount");
+    if (!order.amount) {
+      amountInput.setAttribute("aria-invalid", "true");
+      const places = EXPONENTS[order.currency];
+      show(places ? `Enter an amount such as 42.00 (up to ${places} decimals).` : "Enter a whole amount such as 1000.", "error");
+      return;
+    }
+    amountInput.removeAttribute("aria-invalid");
+    busy(true);
+    show("Creating your payment…");
+    try {
+      const key = JSON.stringify(order);
+      if (!session || sessionKey !== key) {
+        session = await createSession(order);
+        sessionKey = key;
+      }
+      if (config.mode === "mock") {
+        if (!session.normalUrl) throw new Error("The mock returned no cashier URL (normalUrl).");
+        show("Taking you to the payment page…");
+        window.location.assign(session.normalUrl);
+        return;
+      }
+      show("");
+      await payWithSdk(session);
+    } catch (e) {
+      session = null;
+      show(`Could not start the payment: ${e.message}`, "error");
+      busy(false);
+    }
+  }
+
+  async function start() {
+    try {
+      const response = await fetch("/config.json", { headers: { accept: "application/json" } });
+      config = await response.json();
+    } catch (e) {
+      show("Could not load the page's configuration. Is the checkout server running?", "error");
+      return;
+    }
+    const badge = $("mode");
+    badge.dataset.mode = config.mode;
+    badge.textContent =
+      config.mode === "mock"
+        ? "Test mode · mock Antom"
+        : config.environment === "sandbox"
+          ? "Antom sandbox"
+          : "Antom production";
+    form.addEventListener("submit", pay);
+    if (config.mode === "antom" && !config.sdk.available) {
+      show(`Antom's Web SDK is not installed. Run ${config.sdk.install} from the repository root, then reload this page.`, "error");
+      return;
+    }
+    busy(false);
+  }
+
+  // Leaving the page: unmount the SDK's component.
+  window.addEventListener("pagehide", () => {
+    if (sdkApp && typeof sdkApp.unmount === "function") sdkApp.unmount();
+  });
+
+  // Back from the cashier page (the browser's back/forward cache): Pay works again, with a new session.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && config) {
+      session = null;
+      show("");
+      busy(false);
+    }
+  });
+
+  // For tests and the curious.
+  window.antomCheckout = { describeEvent, toMinorUnits, EVENTS, RESULT_CODES };
+
+  start();
+})();
