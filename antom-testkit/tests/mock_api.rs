@@ -482,3 +482,19 @@ async fn the_mock_signs_with_a_rotated_key_version() {
     assert_eq!(reply.verify(INQUIRY, &antom_ring()), Ok(KeyVersion(2)));
     assert!(reply.header("signature").unwrap().contains("keyVersion=2"));
 }
+
+#[tokio::test]
+async fn state_is_readable_as_json_for_humans_and_the_cli() {
+    let mock = MockAntom::builder().start().await.unwrap();
+    let merchant = Merchant::new(mock.base_url());
+    merchant.call(CREATE, &session_request("pay_1", "4200", None)).await;
+    let payments = merchant.get(&mock.url("/mock/payments")).await.json();
+    assert_eq!(payments[0]["paymentRequestId"], "pay_1");
+    assert_eq!(payments[0]["status"], "PROCESSING");
+    assert_eq!(payments[0]["amount"], json!({"currency": "SGD", "value": "4200"}));
+    let requests = merchant.get(&mock.url("/mock/requests")).await.json();
+    assert_eq!(requests[0]["api"], "createPaymentSession");
+    assert_eq!(requests[0]["verification"]["outcome"], "verified");
+    let index = merchant.get(&mock.url("/")).await.text();
+    assert!(index.contains(mock::DEFAULT_CLIENT_ID));
+}

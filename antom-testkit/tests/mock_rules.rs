@@ -370,3 +370,32 @@ async fn rules_can_be_replaced_at_run_time() {
         "ORDER_NOT_EXIST"
     );
 }
+
+#[tokio::test]
+async fn unpaid_payments_expire_on_the_scaled_clock() {
+    let merchant = NotifyHarness::acking().await;
+    let mock = MockAntom::builder()
+        .time_scale(60_000.0) // Antom's 14 minutes -> 14 ms
+        .auto_expire_after(Duration::from_secs(14 * 60))
+        .start()
+        .await
+        .unwrap();
+    let client = Merchant::new(mock.base_url());
+    client
+        .call(CREATE, &session_request("paid", "4200", Some(&merchant.url())))
+        .await;
+    mock.pay("paid").unwrap();
+    client
+        .call(CREATE, &session_request("unpaid", "4200", Some(&merchant.url())))
+        .await;
+    let expired = mock.wait_for_status("unpaid", PaymentStatus::Fail, WAIT).await.unwrap();
+    assert_eq!(expired.payment_result_code.as_deref(), Some("ORDER_IS_CLOSED"));
+    mock.wait_for_acknowledged(2, WAIT).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        mock.payment("paid").unwrap().status,
+        PaymentStatus::Success,
+        "a paid payment does not expire"
+    );
+    assert_eq!(mock.log().notifications().len(), 2);
+}

@@ -144,7 +144,7 @@ body{{font-family:system-ui,-apple-system,sans-serif;background:#f5f6f8;color:#1
 main{{max-width:26rem;margin:3rem auto;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08);padding:1.5rem 1.75rem}}
 .badge{{display:inline-block;font-size:.75rem;background:#fff4ce;color:#7a5b00;border-radius:4px;padding:.1rem .4rem}}
 h1{{font-size:1.1rem;margin:.75rem 0 1rem}} .amount{{font-size:2rem;font-weight:600;margin:.25rem 0 1rem}}
-dl{{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem;margin:0 0 1.25rem}} dt{{color:#6e6e73}} dd{{margin:0;word-break:break-all}}
+dl{{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem;margin:0 0 1.25rem}} dt{{color:#6e6e73}} dd{{margin:0;overflow-wrap:anywhere}}
 .actions{{display:grid;gap:.6rem}} form{{margin:0}} button{{width:100%;padding:.7rem;border:0;border-radius:8px;font-size:1rem;cursor:pointer}}
 .pay{{background:#1677ff;color:#fff}} .fail-form{{display:flex;gap:.5rem}} .fail-form select{{flex:1;border-radius:8px;border:1px solid #d0d0d5;padding:0 .4rem}}
 .fail{{background:#fff;border:1px solid #b3261e;color:#b3261e;width:auto;padding:.7rem 1.2rem}} .cancel{{background:#eee;color:#333}}

@@ -9,8 +9,8 @@
 //! Antom key, keeps payments in memory, plays the buyer on a small cashier
 //! page, and delivers signed notifications with Antom's retry schedule on a
 //! clock you can speed up. [Rules](rules) script outcomes per amount or
-//! payment method, [faults](faults) make it misbehave the ways Antom can, and
-//! a [log](log) records everything for assertions.
+//! payment method, [faults] make it misbehave the ways Antom can, and
+//! a [log] records everything for assertions.
 //!
 //! # Quick start
 //!
@@ -120,8 +120,9 @@
 //! # What is scaled
 //!
 //! The time scale divides Antom's clock: the notification retry schedule,
-//! [`notify_delay`](MockAntomBuilder::notify_delay), and the `after` of
-//! `succeed` / `fail` rules. Real-time things are not scaled: `delay` rules
+//! [`notify_delay`](MockAntomBuilder::notify_delay),
+//! [`auto_expire_after`](MockAntomBuilder::auto_expire_after), and the `after`
+//! of `succeed` / `fail` rules. Real-time things are not scaled: `delay` rules
 //! (they exist to beat a client's real timeout), the notification HTTP
 //! timeout, and the timestamps in bodies and headers.
 
@@ -187,6 +188,7 @@ pub(crate) struct Shared {
     pub(crate) default_notify_url: Option<String>,
     pub(crate) sign_gateway_errors: bool,
     pub(crate) session_ttl: Duration,
+    pub(crate) auto_expire_after: Option<Duration>,
     time_scale: f64,
     bind: SocketAddr,
     runtime: OnceLock<tokio::runtime::Handle>,
@@ -538,6 +540,7 @@ pub struct MockAntomBuilder {
     fresh_request_time: bool,
     sign_gateway_errors: bool,
     session_ttl: Duration,
+    auto_expire_after: Option<Duration>,
     public_base_url: Option<String>,
     bind: SocketAddr,
 }
@@ -561,6 +564,7 @@ impl Default for MockAntomBuilder {
             fresh_request_time: false,
             sign_gateway_errors: false,
             session_ttl: DEFAULT_SESSION_TTL,
+            auto_expire_after: None,
             public_base_url: None,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
@@ -712,6 +716,15 @@ impl MockAntomBuilder {
         self
     }
 
+    /// Closes a payment still `PROCESSING` this long after its session was
+    /// created (Antom's clock, scaled), as [`MockAntom::expire`] does: `FAIL` /
+    /// `ORDER_IS_CLOSED`, notified. Antom closes unpaid orders after about 14
+    /// minutes; the default here is never, so that tests decide.
+    pub fn auto_expire_after(mut self, after: Duration) -> Self {
+        self.auto_expire_after = Some(after);
+        self
+    }
+
     /// The base URL cashier links use, when the mock is reached through
     /// another address (a container, a proxy).
     pub fn public_base_url(mut self, url: impl Into<String>) -> Self {
@@ -766,6 +779,7 @@ impl MockAntomBuilder {
             default_notify_url: self.default_notify_url,
             sign_gateway_errors: self.sign_gateway_errors,
             session_ttl: self.session_ttl,
+            auto_expire_after: self.auto_expire_after,
             time_scale: self.time_scale,
             bind: self.bind,
             runtime,

@@ -376,6 +376,9 @@ fn http_client() -> HttpClient {
         .build_http()
 }
 
+const HTTPS_UNSUPPORTED: &str =
+    "https is not supported by the mock's notifier; serve the notify route over http on 127.0.0.1";
+
 struct Target {
     uri: http::Uri,
     /// Path and query as sent: what is signed.
@@ -388,9 +391,7 @@ impl Target {
         let uri: http::Uri = url.parse().map_err(|e| format!("{url:?}: {e}"))?;
         match uri.scheme_str() {
             Some("http") => {}
-            Some("https") => return Err(format!(
-                "{url:?}: https is not supported by the mock's notifier; serve the notify route over http on 127.0.0.1"
-            )),
+            Some("https") => return Err(format!("{url:?}: {HTTPS_UNSUPPORTED}")),
             _ => return Err(format!("{url:?}: expected an absolute http:// URL")),
         }
         let host = uri.host().ok_or_else(|| format!("{url:?}: no host"))?;

@@ -757,6 +757,9 @@ fn create_session(
         ),
         _ => {}
     }
+    if let Some(after) = shared.auto_expire_after {
+        shared.schedule(id.clone(), BuyerAction::Expire, after);
+    }
     answer
 }
 
