@@ -1,7 +1,6 @@
 //! [`SqliteOrderStore`]: orders in one SQLite file (feature `sqlite`).
 
 use std::future::Future;
-use std::path::Path;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
@@ -60,7 +59,7 @@ impl SqliteOrderStore {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
         if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() && !parent.exists() && parent != Path::new(":memory:") {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
                 tokio::fs::create_dir_all(parent)
                     .await
                     .map_err(StoreError::unavailable)?;

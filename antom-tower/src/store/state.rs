@@ -475,6 +475,70 @@ mod tests {
         ));
     }
 
+    /// Captures what the code logs while `f` runs.
+    fn logged(f: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::TRACE)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn refusals_are_logged_at_warn() {
+        let o = order(S::Pending, 0);
+        let log = logged(|| {
+            assert!(plan_payment(&o, &payment(P::Succeeded, sgd(1))).is_err());
+        });
+        assert!(log.contains("WARN"), "{log}");
+        assert!(log.contains("possible fraud attempt"), "{log}");
+        assert!(
+            log.contains("expected=10.00 SGD") && log.contains("received=0.01 SGD"),
+            "{log}"
+        );
+
+        let o = order(S::Succeeded, 0);
+        let log = logged(|| {
+            assert!(plan_payment(&o, &payment(P::Failed, sgd(1000))).is_err());
+        });
+        assert!(
+            log.contains("WARN") && log.contains("illegal order state transition"),
+            "{log}"
+        );
+        assert!(log.contains("from=succeeded") && log.contains("to=failed"), "{log}");
+
+        let log = logged(|| {
+            assert!(plan_refund(&o, &refund("r", sgd(1001), RefundOutcome::Succeeded), None).is_err());
+        });
+        assert!(
+            log.contains("WARN") && log.contains("more than the order amount"),
+            "{log}"
+        );
+
+        // Accepted results log nothing at warn.
+        let o = order(S::Pending, 0);
+        let log = logged(|| {
+            assert!(plan_payment(&o, &payment(P::Succeeded, sgd(1000))).is_ok());
+        });
+        assert!(!log.contains("WARN"), "{log}");
+    }
+
     #[test]
     fn plan_payment_keeps_the_first_payment_id() {
         let mut pending = order(S::Pending, 0);
