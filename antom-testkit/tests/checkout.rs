@@ -37,7 +37,11 @@ async fn shop_with(store: Arc<dyn OrderStore>, notify_reachable: bool) -> Shop {
         format!("{url}/antom/notify")
     } else {
         // Every notification is lost: a port nothing listens on.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         format!("http://127.0.0.1:{port}/antom/notify")
     };
     let client = AntomClient::builder(mock.client_id())
@@ -58,7 +62,12 @@ async fn shop_with(store: Arc<dyn OrderStore>, notify_reachable: bool) -> Shop {
         .unwrap();
     let app = checkout.router();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Shop { url, checkout, mock, http: reqwest_lite::Client::new() }
+    Shop {
+        url,
+        checkout,
+        mock,
+        http: reqwest_lite::Client::new(),
+    }
 }
 
 async fn shop() -> Shop {
@@ -67,11 +76,16 @@ async fn shop() -> Shop {
 
 impl Shop {
     async fn create_session(&self, body: Value) -> (u16, Value) {
-        self.http.post_json(&format!("{}/antom/sessions", self.url), &body).await
+        self.http
+            .post_json(&format!("{}/antom/sessions", self.url), &body)
+            .await
     }
 
     async fn order(&self, order_id: &str) -> OrderView {
-        let (status, body) = self.http.get(&format!("{}/antom/orders/{order_id}", self.url), "application/json").await;
+        let (status, body) = self
+            .http
+            .get(&format!("{}/antom/orders/{order_id}", self.url), "application/json")
+            .await;
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).unwrap()
     }
@@ -109,7 +123,10 @@ async fn a_payment_from_session_to_verified_notification() {
     assert_eq!(sent["paymentRequestId"], session.payment_request_id.as_str());
     assert_eq!(sent["paymentAmount"], json!({"currency": "SGD", "value": "4200"}));
     assert_eq!(sent["paymentNotifyUrl"], format!("{}/antom/notify", shop.url));
-    assert_eq!(sent["paymentRedirectUrl"], format!("{}/antom/return?orderId={}", shop.url, session.order_id));
+    assert_eq!(
+        sent["paymentRedirectUrl"],
+        format!("{}/antom/return?orderId={}", shop.url, session.order_id)
+    );
 
     shop.mock.pay(&session.payment_request_id).unwrap();
     let attempts = shop.mock.wait_for_acknowledged(1, WAIT).await.unwrap();
@@ -120,14 +137,29 @@ async fn a_payment_from_session_to_verified_notification() {
     assert!(order.payment_id.is_some());
     assert_eq!(
         transitions(&shop.changes(&session.order_id).await),
-        vec![(OrderStatus::Created, OrderStatus::Pending), (OrderStatus::Pending, OrderStatus::Succeeded)]
+        vec![
+            (OrderStatus::Created, OrderStatus::Pending),
+            (OrderStatus::Pending, OrderStatus::Succeeded)
+        ]
     );
 
     // The return page: JSON by default, HTML for a browser.
-    let (status, body) = shop.http.get(&format!("{}/antom/return?orderId={}", shop.url, session.order_id), "application/json").await;
+    let (status, body) = shop
+        .http
+        .get(
+            &format!("{}/antom/return?orderId={}", shop.url, session.order_id),
+            "application/json",
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "succeeded");
-    let (status, html) = shop.http.get(&format!("{}/antom/return?orderId={}", shop.url, session.order_id), "text/html").await;
+    let (status, html) = shop
+        .http
+        .get(
+            &format!("{}/antom/return?orderId={}", shop.url, session.order_id),
+            "text/html",
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("Payment status") && html.contains("succeeded"), "{html}");
 }
@@ -138,7 +170,9 @@ async fn failed_cancelled_and_expired_payments() {
     let failed = shop.paid_session(1000).await;
     let cancelled = shop.paid_session(1100).await;
     let expired = shop.paid_session(1200).await;
-    shop.mock.fail(&failed.payment_request_id, "USER_BALANCE_NOT_ENOUGH").unwrap();
+    shop.mock
+        .fail(&failed.payment_request_id, "USER_BALANCE_NOT_ENOUGH")
+        .unwrap();
     shop.mock.cancel(&cancelled.payment_request_id).unwrap();
     shop.mock.expire(&expired.payment_request_id).unwrap();
     shop.mock.wait_for_acknowledged(3, WAIT).await.unwrap();
@@ -150,15 +184,23 @@ async fn failed_cancelled_and_expired_payments() {
 #[tokio::test]
 async fn duplicate_and_out_of_order_notifications_change_state_once() {
     let shop = shop().await;
-    shop.mock.set_notification_faults(NotificationFaults::none().with_copies(3).with_stale_after_final(true));
+    shop.mock
+        .set_notification_faults(NotificationFaults::none().with_copies(3).with_stale_after_final(true));
     let session = shop.paid_session(4200).await;
     shop.mock.pay(&session.payment_request_id).unwrap();
     let attempts = shop.mock.wait_until_idle(WAIT).await.unwrap();
     assert!(attempts.len() >= 4, "3 copies and a stale one: {attempts:?}");
-    assert!(attempts.iter().all(|a| a.acknowledged), "every well-signed copy is acknowledged");
+    assert!(
+        attempts.iter().all(|a| a.acknowledged),
+        "every well-signed copy is acknowledged"
+    );
     assert_eq!(shop.order(&session.order_id).await.status, "succeeded");
     let changes = shop.changes(&session.order_id).await;
-    assert_eq!(changes.iter().filter(|c| c.to == OrderStatus::Succeeded).count(), 1, "{changes:?}");
+    assert_eq!(
+        changes.iter().filter(|c| c.to == OrderStatus::Succeeded).count(),
+        1,
+        "{changes:?}"
+    );
 }
 
 #[tokio::test]
@@ -166,7 +208,10 @@ async fn forged_and_mismatched_notifications_are_refused_and_change_nothing() {
     let shop = shop().await;
     let session = shop.paid_session(4200).await;
     let notify_url = format!("{}/antom/notify", shop.url);
-    let options = SendOptions { client_id: shop.mock.client_id().to_string(), ..Default::default() };
+    let options = SendOptions {
+        client_id: shop.mock.client_id().to_string(),
+        ..Default::default()
+    };
     let notification = |value: u64, currency: &str| {
         antom_testkit::mock::notifier::payment_notification_from_parts(
             &session.payment_request_id,
@@ -176,24 +221,42 @@ async fn forged_and_mismatched_notifications_are_refused_and_change_nothing() {
         )
     };
     // Signed with a key Antom never used.
-    let sent = antom_testkit::mock::send_notification(&notify_url, &notification(4200, "SGD"), &keys::wrong_private_key(), &options)
-        .await
-        .unwrap();
+    let sent = antom_testkit::mock::send_notification(
+        &notify_url,
+        &notification(4200, "SGD"),
+        &keys::wrong_private_key(),
+        &options,
+    )
+    .await
+    .unwrap();
     assert_eq!((sent.status, sent.acknowledged), (401, false));
     // Properly signed, but the amount or the currency differs from the order: a possible fraud attempt.
     for (value, currency) in [(1, "SGD"), (4200, "USD")] {
-        let sent = antom_testkit::mock::send_notification(&notify_url, &notification(value, currency), &keys::antom_private_key(), &options)
-            .await
-            .unwrap();
+        let sent = antom_testkit::mock::send_notification(
+            &notify_url,
+            &notification(value, currency),
+            &keys::antom_private_key(),
+            &options,
+        )
+        .await
+        .unwrap();
         assert_eq!(sent.status, 400, "{}", sent.response_body);
         assert!(!sent.acknowledged);
         assert!(sent.response_body.contains("amount_mismatch"));
     }
     // Signed for another client id.
-    let other = SendOptions { client_id: "SANDBOX_SOMEONE_ELSE".into(), ..Default::default() };
-    let sent = antom_testkit::mock::send_notification(&notify_url, &notification(4200, "SGD"), &keys::antom_private_key(), &other)
-        .await
-        .unwrap();
+    let other = SendOptions {
+        client_id: "SANDBOX_SOMEONE_ELSE".into(),
+        ..Default::default()
+    };
+    let sent = antom_testkit::mock::send_notification(
+        &notify_url,
+        &notification(4200, "SGD"),
+        &keys::antom_private_key(),
+        &other,
+    )
+    .await
+    .unwrap();
     assert_eq!(sent.status, 401);
     // A replay of a notification signed 26 hours ago.
     let stale = SendOptions {
@@ -203,12 +266,20 @@ async fn forged_and_mismatched_notifications_are_refused_and_change_nothing() {
         )),
         ..Default::default()
     };
-    let sent = antom_testkit::mock::send_notification(&notify_url, &notification(4200, "SGD"), &keys::antom_private_key(), &stale)
-        .await
-        .unwrap();
+    let sent = antom_testkit::mock::send_notification(
+        &notify_url,
+        &notification(4200, "SGD"),
+        &keys::antom_private_key(),
+        &stale,
+    )
+    .await
+    .unwrap();
     assert_eq!(sent.status, 401);
     assert_eq!(shop.order(&session.order_id).await.status, "pending");
-    assert_eq!(transitions(&shop.changes(&session.order_id).await), vec![(OrderStatus::Created, OrderStatus::Pending)]);
+    assert_eq!(
+        transitions(&shop.changes(&session.order_id).await),
+        vec![(OrderStatus::Created, OrderStatus::Pending)]
+    );
 }
 
 #[tokio::test]
@@ -220,10 +291,18 @@ async fn the_same_notification_out_of_the_blue_for_an_unknown_order_is_not_ackno
         Amount::from_minor_units(100, "SGD").unwrap(),
         ApiResult::success("success"),
     );
-    let options = SendOptions { client_id: shop.mock.client_id().to_string(), ..Default::default() };
-    let sent = antom_testkit::mock::send_notification(&format!("{}/antom/notify", shop.url), &body, &keys::antom_private_key(), &options)
-        .await
-        .unwrap();
+    let options = SendOptions {
+        client_id: shop.mock.client_id().to_string(),
+        ..Default::default()
+    };
+    let sent = antom_testkit::mock::send_notification(
+        &format!("{}/antom/notify", shop.url),
+        &body,
+        &keys::antom_private_key(),
+        &options,
+    )
+    .await
+    .unwrap();
     assert_eq!((sent.status, sent.acknowledged), (404, false));
 }
 
@@ -248,7 +327,11 @@ impl OrderStore for FlakyStore {
         self.inner.mark_pending(order_id).await
     }
     async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
-        if self.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
             return Err(StoreError::unavailable("database is locked"));
         }
         self.inner.apply_payment_result(result).await
@@ -266,13 +349,20 @@ impl OrderStore for FlakyStore {
 
 #[tokio::test]
 async fn a_store_outage_makes_antom_retry_and_nothing_is_lost() {
-    let store = Arc::new(FlakyStore { inner: MemoryOrderStore::new(), failures: AtomicUsize::new(2) });
+    let store = Arc::new(FlakyStore {
+        inner: MemoryOrderStore::new(),
+        failures: AtomicUsize::new(2),
+    });
     let shop = shop_with(store, true).await;
     let session = shop.paid_session(4200).await;
     shop.mock.pay(&session.payment_request_id).unwrap();
     let attempts = shop.mock.wait_for_acknowledged(1, WAIT).await.unwrap();
     let statuses: Vec<Option<u16>> = attempts.iter().map(|a| a.status).collect();
-    assert_eq!(statuses, vec![Some(503), Some(503), Some(200)], "not acknowledged until stored");
+    assert_eq!(
+        statuses,
+        vec![Some(503), Some(503), Some(200)],
+        "not acknowledged until stored"
+    );
     assert_eq!(shop.order(&session.order_id).await.status, "succeeded");
     assert_eq!(shop.changes(&session.order_id).await.len(), 2);
 }
@@ -304,11 +394,24 @@ async fn reconciliation_settles_orders_whose_notifications_were_lost() {
     shop.mock.pay(&paid.payment_request_id).unwrap();
     shop.mock.fail(&failed.payment_request_id, "RISK_REJECT").unwrap();
     let report = shop.checkout.reconciler().min_age(Duration::ZERO).run_once().await;
-    assert_eq!((report.checked, report.settled, report.still_pending, report.errors), (3, 2, 1, 0), "{report:?}");
+    assert_eq!(
+        (report.checked, report.settled, report.still_pending, report.errors),
+        (3, 2, 1, 0),
+        "{report:?}"
+    );
     let store = shop.checkout.store();
-    assert_eq!(store.get_order(&paid.order_id).await.unwrap().unwrap().status, OrderStatus::Succeeded);
-    assert_eq!(store.get_order(&failed.order_id).await.unwrap().unwrap().status, OrderStatus::Failed);
-    assert_eq!(store.get_order(&open.order_id).await.unwrap().unwrap().status, OrderStatus::Pending);
+    assert_eq!(
+        store.get_order(&paid.order_id).await.unwrap().unwrap().status,
+        OrderStatus::Succeeded
+    );
+    assert_eq!(
+        store.get_order(&failed.order_id).await.unwrap().unwrap().status,
+        OrderStatus::Failed
+    );
+    assert_eq!(
+        store.get_order(&open.order_id).await.unwrap().unwrap().status,
+        OrderStatus::Pending
+    );
     let changes = shop.changes(&paid.order_id).await;
     assert_eq!(changes.last().unwrap().source, ResultSource::Reconciliation);
 }
@@ -317,17 +420,50 @@ async fn reconciliation_settles_orders_whose_notifications_were_lost() {
 async fn invalid_orders_are_refused_before_anything_is_stored() {
     let shop = shop().await;
     let cases = [
-        (json!({"amount": -5, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}), 400),
-        (json!({"amount": 12.5, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}), 400),
-        (json!({"amount": "12.50", "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}), 422),
-        (json!({"amount": 0, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}), 422),
-        (json!({"amount": 100, "currency": "sgd", "paymentMethodType": "ALIPAY_CN", "description": "x"}), 422),
-        (json!({"amount": 100, "currency": "XYZ", "paymentMethodType": "ALIPAY_CN", "description": "x"}), 422),
-        (json!({"amount": 150, "currency": "IDR", "paymentMethodType": "DANA", "description": "x"}), 422),
-        (json!({"amount": 100, "currency": "SGD", "paymentMethodType": "", "description": "x"}), 422),
-        (json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": ""}), 422),
-        (json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN"}), 400),
-        (json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x", "tip": 5}), 400),
+        (
+            json!({"amount": -5, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            400,
+        ),
+        (
+            json!({"amount": 12.5, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            400,
+        ),
+        (
+            json!({"amount": "12.50", "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            422,
+        ),
+        (
+            json!({"amount": 0, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            422,
+        ),
+        (
+            json!({"amount": 100, "currency": "sgd", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            422,
+        ),
+        (
+            json!({"amount": 100, "currency": "XYZ", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            422,
+        ),
+        (
+            json!({"amount": 150, "currency": "IDR", "paymentMethodType": "DANA", "description": "x"}),
+            422,
+        ),
+        (
+            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "", "description": "x"}),
+            422,
+        ),
+        (
+            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": ""}),
+            422,
+        ),
+        (
+            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN"}),
+            400,
+        ),
+        (
+            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x", "tip": 5}),
+            400,
+        ),
     ];
     for (body, expected) in cases {
         let (status, answer) = shop.create_session(body.clone()).await;
@@ -338,7 +474,9 @@ async fn invalid_orders_are_refused_before_anything_is_stored() {
     assert!(shop.checkout.store().list_pending(10).await.unwrap().is_empty());
     // KRW has no minor unit: 15000 is 15,000 won.
     let (status, body) = shop
-        .create_session(json!({"amount": "15000", "currency": "KRW", "paymentMethodType": "KAKAOPAY", "description": "Tteokbokki"}))
+        .create_session(
+            json!({"amount": "15000", "currency": "KRW", "paymentMethodType": "KAKAOPAY", "description": "Tteokbokki"}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
 }
@@ -365,11 +503,17 @@ mod reqwest_lite {
             let response = self.0.request(request).await.unwrap();
             let status = response.status().as_u16();
             let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+            (
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+            )
         }
 
         pub async fn get(&self, url: &str, accept: &str) -> (u16, String) {
-            let request = http::Request::get(url).header("accept", accept).body(Full::new(Bytes::new())).unwrap();
+            let request = http::Request::get(url)
+                .header("accept", accept)
+                .body(Full::new(Bytes::new()))
+                .unwrap();
             let response = self.0.request(request).await.unwrap();
             let status = response.status().as_u16();
             let bytes = response.into_body().collect().await.unwrap().to_bytes();

@@ -35,7 +35,11 @@ async fn antom_mock_serves_signed_answers_on_loopback() {
         stdout.read_line(&mut line).unwrap();
         lines.push(line);
     }
-    let base_url = lines[0].trim().strip_prefix("mock Antom listening on ").unwrap().to_string();
+    let base_url = lines[0]
+        .trim()
+        .strip_prefix("mock Antom listening on ")
+        .unwrap()
+        .to_string();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
     assert!(lines.iter().any(|l| l.contains("merchant_private_key.pem")));
     assert!(lines.iter().any(|l| l.contains("antom_public_key.pem")));
@@ -46,7 +50,10 @@ async fn antom_mock_serves_signed_answers_on_loopback() {
         .build()
         .unwrap();
     // A signed, verified answer from the mock: the payment does not exist.
-    let err = client.inquiry_payment(&InquiryPaymentRequest::new("pay_unknown")).await.unwrap_err();
+    let err = client
+        .inquiry_payment(&InquiryPaymentRequest::new("pay_unknown"))
+        .await
+        .unwrap_err();
     match err {
         ClientError::Business { result, .. } => assert_eq!(result.result_code.as_str(), "ORDER_NOT_EXIST"),
         other => panic!("expected ORDER_NOT_EXIST, got {other:?}"),
@@ -65,11 +72,17 @@ async fn merchant(ack: bool) -> (String, Arc<AtomicUsize>) {
             if ack {
                 (axum::http::StatusCode::OK, antom_types::NOTIFICATION_ACK_SUCCESS)
             } else {
-                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "{\"error\":\"database down\"}")
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "{\"error\":\"database down\"}",
+                )
             }
         }
     };
-    let layer = VerifyNotificationLayer::new(antom_testkit::mock::DEFAULT_CLIENT_ID, antom_testkit::keys::antom_public_key_ring());
+    let layer = VerifyNotificationLayer::new(
+        antom_testkit::mock::DEFAULT_CLIENT_ID,
+        antom_testkit::keys::antom_public_key_ring(),
+    );
     let app = axum::Router::new().route("/antom/notify", post(handler).route_layer(layer));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/antom/notify", listener.local_addr().unwrap());
@@ -84,11 +97,20 @@ async fn notify(args: Vec<String>) -> std::process::Output {
 }
 
 fn args(url: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> =
-        ["notify", "--to", url, "--payment-request-id", "pay_42", "--amount", "4200", "--currency", "SGD"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let mut args: Vec<String> = [
+        "notify",
+        "--to",
+        url,
+        "--payment-request-id",
+        "pay_42",
+        "--amount",
+        "4200",
+        "--currency",
+        "SGD",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
     args
 }
@@ -101,7 +123,11 @@ async fn antom_notify_reports_acknowledgement() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.starts_with("HTTP 200"), "{stdout}");
     assert!(stdout.contains("acknowledged"));
-    let out = notify(args(&url, &["--status", "fail", "--result-code", "USER_BALANCE_NOT_ENOUGH"])).await;
+    let out = notify(args(
+        &url,
+        &["--status", "fail", "--result-code", "USER_BALANCE_NOT_ENOUGH"],
+    ))
+    .await;
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
@@ -112,26 +138,45 @@ async fn antom_notify_reports_refusals() {
     let out = notify(args(&url, &["--status", "success"])).await;
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("HTTP 500") && stdout.contains("not acknowledged"), "{stdout}");
+    assert!(
+        stdout.starts_with("HTTP 500") && stdout.contains("not acknowledged"),
+        "{stdout}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     // Signed with a key the merchant does not trust: rejected by the layer, the handler never runs.
     let (url, calls) = merchant(true).await;
     let wrong = antom_testkit::keys::keys_dir().join("wrong_private_key.pem");
-    let out = notify(args(&url, &["--status", "success", "--private-key", wrong.to_str().unwrap()])).await;
+    let out = notify(args(
+        &url,
+        &["--status", "success", "--private-key", wrong.to_str().unwrap()],
+    ))
+    .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("HTTP 401"));
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 
     // Nothing listening: unusable input, exit 2.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let out = notify(args(&format!("http://127.0.0.1:{port}/antom/notify"), &["--status", "success"])).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = notify(args(
+        &format!("http://127.0.0.1:{port}/antom/notify"),
+        &["--status", "success"],
+    ))
+    .await;
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[tokio::test]
 async fn antom_notify_rejects_a_bad_amount() {
-    let out = notify(args("http://127.0.0.1:9/antom/notify", &["--status", "success", "--currency", "sgd"])).await;
+    let out = notify(args(
+        "http://127.0.0.1:9/antom/notify",
+        &["--status", "success", "--currency", "sgd"],
+    ))
+    .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--amount/--currency"));
     let _ = Duration::from_secs(0);

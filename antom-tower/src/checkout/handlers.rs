@@ -405,8 +405,11 @@ fn with_order_id(url: &str, order_id: &str) -> String {
 }
 
 /// RFC 3986 unreserved characters stay as they are; everything else is escaped.
-const URL_COMPONENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, URL_COMPONENT).to_string()

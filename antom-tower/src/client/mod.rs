@@ -254,7 +254,9 @@ pub enum BuildError {
     #[error("AntomClient needs a client id")]
     MissingClientId,
     /// No transport was given and the default one is not compiled in.
-    #[error("AntomClient needs a transport: enable antom-tower's `client` feature or call AntomClientBuilder::transport")]
+    #[error(
+        "AntomClient needs a transport: enable antom-tower's `client` feature or call AntomClientBuilder::transport"
+    )]
     MissingTransport,
     /// The base URL is not an absolute http(s) URL.
     #[error("invalid Antom base URL `{0}`: expected an absolute http(s) URL without a path")]
