@@ -46,7 +46,7 @@ fn with_shop(shop: Shop) -> impl Filter<Extract = (Shop,), Error = Infallible> +
 }
 
 /// The ordinary warp routes: sessions, orders, return.
-pub fn routes(shop: Shop) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
+pub fn routes(shop: Shop) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
     let sessions = warp::post()
         .and(warp::path!("sessions"))
         .and(warp::body::content_length_limit(16 * 1024))
@@ -67,7 +67,13 @@ pub fn routes(shop: Shop) -> impl Filter<Extract = (warp::reply::Response,), Err
                 None => reply::<()>(Err(ShopError::Invalid("orderId is required".into()))),
             }
         });
-    sessions.or(orders).unify().or(return_page).unify()
+    // Anything else: a JSON 404 (rather than warp's combined rejection).
+    let not_found = warp::any().map(|| {
+        let body = serde_json::json!({ "error": "not_found", "message": "no such route" }).to_string();
+        let body = warp::reply::with_header(body, "content-type", "application/json");
+        warp::reply::with_status(body, http::StatusCode::NOT_FOUND).into_response()
+    });
+    sessions.or(orders).unify().or(return_page).unify().or(not_found).unify()
 }
 
 /// The notify filter: reached only through [`notify_service`]'s layer.
