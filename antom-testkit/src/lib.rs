@@ -2,6 +2,8 @@
 //! test keys, recorded fixtures, a mock Antom server and the `antom` command line tool.
 #![warn(missing_docs)]
 
+pub mod contract;
+pub mod fixtures;
 pub mod keys;
 pub mod mock;
 pub mod store_conformance;
