@@ -4,7 +4,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use antom_tower::client::{AntomClient, ClientError};
 use antom_tower::VerifyNotificationLayer;
@@ -172,12 +171,26 @@ async fn antom_notify_reports_refusals() {
 
 #[tokio::test]
 async fn antom_notify_rejects_a_bad_amount() {
-    let out = notify(args(
-        "http://127.0.0.1:9/antom/notify",
-        &["--status", "success", "--currency", "sgd"],
-    ))
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--amount/--currency"));
-    let _ = Duration::from_secs(0);
+    for (amount, currency, why) in [("4200", "sgd", "--amount/--currency: currency code \"sgd\" must be three uppercase"), ("42.00", "SGD", "invalid value '42.00'")] {
+        let args: Vec<String> = [
+            "notify",
+            "--to",
+            "http://127.0.0.1:9/antom/notify",
+            "--payment-request-id",
+            "pay_42",
+            "--status",
+            "success",
+            "--amount",
+            amount,
+            "--currency",
+            currency,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = notify(args).await;
+        assert_eq!(out.status.code(), Some(2), "{amount} {currency}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(why), "{stderr}");
+    }
 }
