@@ -596,6 +596,44 @@ async fn built_notifications_pass_a_merchant_endpoint_with_a_real_clock() {
     contract::assert_acknowledges(endpoint(), &fixture).await;
 }
 
+#[tokio::test]
+async fn an_http_file_replays_byte_for_byte_over_a_socket() {
+    use axum::routing::post;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = axum::Router::new()
+        .route("/antom/notify", post(|| async { NOTIFICATION_ACK_SUCCESS }))
+        .route_layer(
+            VerifyNotificationLayer::new(fixtures::CLIENT_ID, keys::antom_public_key_ring())
+                .clock(Arc::new(fixtures::fixture_clock)),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // What `nc 127.0.0.1 PORT < notify_payment.success.http` does.
+    let message = std::fs::read(fixtures::fixtures_dir().join("notify_payment.success.http")).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(&message).await.unwrap();
+    let mut answer = Vec::new();
+    let read = async {
+        let mut buffer = [0u8; 1024];
+        while !String::from_utf8_lossy(&answer).contains(NOTIFICATION_ACK_SUCCESS) {
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "connection closed: {}", String::from_utf8_lossy(&answer));
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("an answer");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200 OK\r\n"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
 // The contract battery ----------------------------------------------------------
 
 #[tokio::test]
@@ -682,6 +720,78 @@ async fn the_battery_passes_against_an_axum_router_with_a_store() {
         "only the valid notification reached the handler: {seen:?}"
     );
     assert!(seen.contains(&format!("REFUND_RESULT:{}", fixtures::derived_refund_id("refund-9"))));
+}
+
+#[tokio::test]
+async fn the_battery_passes_against_the_checkout_routes() {
+    use antom_tower::checkout::{Checkout, CreateSessionResponse};
+    use antom_tower::client::AntomClient;
+    use antom_tower::store::{MemoryOrderStore, OrderStatus};
+
+    // The checkout routes call the mock Antom; the battery plays Antom's notifications.
+    let mock = mock::MockAntom::builder().start().await.unwrap();
+    let client = AntomClient::builder(mock.client_id())
+        .private_key(keys::merchant_private_key())
+        .antom_public_keys(mock.antom_public_key_ring())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let checkout = Checkout::builder()
+        .client(client)
+        .store(MemoryOrderStore::new())
+        .notification_keys(mock.client_id(), mock.antom_public_key_ring())
+        // Never reached: nobody pays at the mock's cashier, so the mock notifies nothing.
+        .notify_url("http://127.0.0.1:9/antom/notify")
+        .redirect_url("http://127.0.0.1:9/antom/return")
+        .prefix("/antom")
+        .build()
+        .unwrap();
+    let router = checkout.router();
+
+    let order = serde_json::json!({"amount": 4200, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "Cappuccino"});
+    let request = Request::post("/antom/sessions")
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(order.to_string())))
+        .unwrap();
+    let answer = contract::send(router.clone(), &fixtures::notify_payment_success())
+        .await
+        .unwrap();
+    assert_ne!(
+        answer.status,
+        StatusCode::OK,
+        "the fixed-time fixture is stale for the real clock"
+    );
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let session: CreateSessionResponse =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let payment_id = mock.payment(&session.payment_request_id).unwrap().payment_id;
+
+    let paid = NotificationBuilder::payment(
+        session.payment_request_id.as_str(),
+        antom_types::Amount::from_minor_units(4200, "SGD").unwrap(),
+    )
+    .payment_id(payment_id.as_str())
+    .payment_method_type("ALIPAY_CN")
+    .build();
+    let report = NotifyEndpointCheck::new("/antom/notify", mock.client_id())
+        .notification(paid)
+        .check(|| router.clone())
+        .await;
+    assert!(report.passed());
+
+    // Only the valid notification changed the order, once.
+    let changes = checkout.store().state_changes(&session.order_id).await.unwrap();
+    let transitions: Vec<(OrderStatus, OrderStatus)> = changes.iter().map(|c| (c.from, c.to)).collect();
+    assert_eq!(
+        transitions,
+        [
+            (OrderStatus::Created, OrderStatus::Pending),
+            (OrderStatus::Pending, OrderStatus::Succeeded)
+        ]
+    );
+    let stored = checkout.store().get_order(&session.order_id).await.unwrap().unwrap();
+    assert_eq!(stored.payment_id.as_deref(), Some(payment_id.as_str()));
 }
 
 fn panic_message(error: tokio::task::JoinError) -> String {
