@@ -60,7 +60,10 @@ pub fn notify_service(
 }
 
 /// All routes as one Tower service over hyper's request type.
-pub fn app(shop: Shop, verify: VerifyNotificationLayer) -> BoxCloneService<Request<Incoming>, Response<Body>, Infallible> {
+pub fn app(
+    shop: Shop,
+    verify: VerifyNotificationLayer,
+) -> BoxCloneService<Request<Incoming>, Response<Body>, Infallible> {
     let notify = notify_service(shop.clone(), verify);
     BoxCloneService::new(service_fn(move |request: Request<Incoming>| {
         let shop = shop.clone();
@@ -126,14 +129,18 @@ fn to_json(value: &impl serde::Serialize) -> String {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    json(status, serde_json::json!({ "error": code, "message": message }).to_string())
+    json(
+        status,
+        serde_json::json!({ "error": code, "message": message }).to_string(),
+    )
 }
 
 fn json(status: StatusCode, body: String) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|e| match e {}).boxed_unsync());
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     response
 }

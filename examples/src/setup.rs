@@ -139,7 +139,10 @@ pub async fn backend_for(urls: &MerchantUrls) -> Result<(Backend, AntomConfig), 
             .base_url
             .clone()
             .unwrap_or_else(|| config.region.base_url().to_string());
-        eprintln!("Antom: {} ({:?}), client id {}", base, config.environment, config.client_id);
+        eprintln!(
+            "Antom: {} ({:?}), client id {}",
+            base, config.environment, config.client_id
+        );
         Ok((Backend::Antom, config))
     } else {
         let mock = start_mock().await?;

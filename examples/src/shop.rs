@@ -98,7 +98,7 @@ pub enum ShopError {
         order_id: String,
         /// What the client reported.
         #[source]
-        source: ClientError,
+        source: Box<ClientError>,
     },
     /// Antom answered without paymentSessionData.
     #[error("Antom returned no paymentSessionData")]
@@ -113,16 +113,12 @@ impl ShopError {
             ShopError::NotFound => StatusCode::NOT_FOUND,
             ShopError::Store(e) if e.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
             ShopError::Store(_) => StatusCode::CONFLICT,
-            ShopError::Antom {
-                source: ClientError::Business { .. },
-                ..
-            }
-            | ShopError::NoSessionData => StatusCode::BAD_GATEWAY,
-            ShopError::Antom {
-                source: ClientError::Connect(_),
-                ..
-            } => StatusCode::SERVICE_UNAVAILABLE,
-            ShopError::Antom { .. } => StatusCode::GATEWAY_TIMEOUT,
+            ShopError::NoSessionData => StatusCode::BAD_GATEWAY,
+            ShopError::Antom { source, .. } => match **source {
+                ClientError::Business { .. } => StatusCode::BAD_GATEWAY,
+                ClientError::Connect(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::GATEWAY_TIMEOUT,
+            },
         }
     }
 
@@ -210,7 +206,7 @@ impl Shop {
             .await
             .map_err(|source| ShopError::Antom {
                 order_id: order.order_id.clone(),
-                source,
+                source: Box::new(source),
             })?;
         // Best effort: an order left `created` is settled by inquiry later.
         if let Err(e) = inner.store.mark_pending(&order.order_id).await {
@@ -359,8 +355,14 @@ mod tests {
 
     #[test]
     fn queries() {
-        assert_eq!(with_query("http://a/return", "orderId", "ord_1"), "http://a/return?orderId=ord_1");
-        assert_eq!(with_query("http://a/r?x=1", "orderId", "a b"), "http://a/r?x=1&orderId=a%20b");
+        assert_eq!(
+            with_query("http://a/return", "orderId", "ord_1"),
+            "http://a/return?orderId=ord_1"
+        );
+        assert_eq!(
+            with_query("http://a/r?x=1", "orderId", "a b"),
+            "http://a/r?x=1&orderId=a%20b"
+        );
         assert_eq!(query_param(Some("x=1&orderId=ord_1"), "orderId"), Some("ord_1"));
         assert_eq!(query_param(Some("orderId="), "orderId"), None);
         assert_eq!(query_param(None, "orderId"), None);

@@ -73,7 +73,13 @@ pub fn routes(shop: Shop) -> impl Filter<Extract = (warp::reply::Response,), Err
         let body = warp::reply::with_header(body, "content-type", "application/json");
         warp::reply::with_status(body, http::StatusCode::NOT_FOUND).into_response()
     });
-    sessions.or(orders).unify().or(return_page).unify().or(not_found).unify()
+    sessions
+        .or(orders)
+        .unify()
+        .or(return_page)
+        .unify()
+        .or(not_found)
+        .unify()
 }
 
 /// The notify filter: reached only through [`notify_service`]'s layer.
@@ -83,12 +89,14 @@ pub fn notify_filter(shop: Shop) -> impl Filter<Extract = (warp::reply::Response
         .and(warp::ext::get::<VerifiedNotificationHeaders>())
         .and(warp::body::bytes())
         .and(with_shop(shop))
-        .then(|verified: VerifiedNotificationHeaders, body: Bytes, shop: Shop| async move {
-            tracing::debug!(key_version = verified.key_version.0, "verified notification");
-            let reply = shop.handle_notification(&body).await;
-            let json = warp::reply::with_header(reply.body, "content-type", "application/json");
-            warp::reply::with_status(json, reply.status).into_response()
-        })
+        .then(
+            |verified: VerifiedNotificationHeaders, body: Bytes, shop: Shop| async move {
+                tracing::debug!(key_version = verified.key_version.0, "verified notification");
+                let reply = shop.handle_notification(&body).await;
+                let json = warp::reply::with_header(reply.body, "content-type", "application/json");
+                warp::reply::with_status(json, reply.status).into_response()
+            },
+        )
 }
 
 /// The notify endpoint: `warp::service(notify_filter)` inside `VerifyNotificationLayer`.
@@ -104,7 +112,10 @@ pub fn notify_service(
 
 /// Everything as one Tower service: the notify path goes through the layer,
 /// the rest straight to the warp routes.
-pub fn app(shop: Shop, verify: VerifyNotificationLayer) -> BoxCloneService<Request<Incoming>, Response<Body>, Infallible> {
+pub fn app(
+    shop: Shop,
+    verify: VerifyNotificationLayer,
+) -> BoxCloneService<Request<Incoming>, Response<Body>, Infallible> {
     let notify = notify_service(shop.clone(), verify);
     let rest = ServiceExt::<Request<Incoming>>::map_response(warp::service(routes(shop)), crate::boxed);
     BoxCloneService::new(service_fn(move |request: Request<Incoming>| {

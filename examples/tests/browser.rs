@@ -113,7 +113,11 @@ impl Driver {
             if matches!(ready, Ok(true)) {
                 return driver;
             }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready on {}", driver.url);
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready on {}",
+                driver.url
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -154,13 +158,17 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": chromium, "args": args },
         });
-        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&driver.url)
             .await
             .unwrap_or_else(|e| panic!("no browser session: {e}"));
-        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/browser").join(path);
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../artifacts/browser")
+            .join(path);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).expect("artifacts/browser");
         Browser {
@@ -179,7 +187,10 @@ impl Browser {
     }
 
     async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     async fn click(&self, css: &str) {
@@ -209,7 +220,12 @@ impl Browser {
                 return;
             }
             if Instant::now() >= deadline {
-                let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                let url = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
                 let text = self.js("return document.body ? document.body.innerText : ''").await;
                 panic!("timed out waiting for {what} ({expression}) on {url}; the page says:\n{text}");
             }
@@ -218,7 +234,11 @@ impl Browser {
     }
 
     async fn text(&self, css: &str) -> String {
-        let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
         element.text().await.unwrap_or_default()
     }
 
@@ -245,7 +265,11 @@ async fn start_checkout(mock: &MockAntomHandle, mode: Mode, sdk_file: Option<Pat
     if let Some(file) = sdk_file {
         options.sdk_file = file;
     }
-    tokio::spawn(checkout::serve(listener, checkout::router(&checkout, options), std::future::pending()));
+    tokio::spawn(checkout::serve(
+        listener,
+        checkout::router(&checkout, options),
+        std::future::pending(),
+    ));
     Shop {
         base: urls.base_url,
         _dir: dir,
@@ -284,7 +308,10 @@ async fn to_cashier(browser: &mut Browser, shop: &Shop, amount: Option<&str>, me
     browser.shot("checkout-page").await;
     browser.click("#pay").await;
     browser
-        .until("the mock's cashier page", "location.pathname.startsWith('/cashier/') && document.getElementById('pay')")
+        .until(
+            "the mock's cashier page",
+            "location.pathname.startsWith('/cashier/') && document.getElementById('pay')",
+        )
         .await;
     browser.shot("cashier-page").await;
 }
@@ -294,7 +321,9 @@ async fn path_paid(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, sho
     to_cashier(&mut browser, shop, None, None).await;
     assert_eq!(browser.text("#amount").await, "42.00 SGD");
     browser.click("#pay").await;
-    browser.until("the result page", "location.pathname === '/antom/return'").await;
+    browser
+        .until("the result page", "location.pathname === '/antom/return'")
+        .await;
     browser.shot("result-page").await;
     browser
         .until("\"paid\"", "document.getElementById('message').textContent === 'paid'")
@@ -319,13 +348,25 @@ async fn path_failed(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, s
     to_cashier(&mut browser, shop, Some("12.5"), Some("GCASH")).await;
     assert_eq!(browser.text("#amount").await, "12.50 SGD");
     assert_eq!(browser.text("#payment-method").await, "GCASH");
-    let select = browser.client.find(Locator::Css("#fail-code")).await.expect("#fail-code");
-    select.select_by_value("USER_BALANCE_NOT_ENOUGH").await.expect("select a result code");
+    let select = browser
+        .client
+        .find(Locator::Css("#fail-code"))
+        .await
+        .expect("#fail-code");
+    select
+        .select_by_value("USER_BALANCE_NOT_ENOUGH")
+        .await
+        .expect("select a result code");
     browser.shot("cashier-fail-code").await;
     browser.click("#fail").await;
-    browser.until("the result page", "location.pathname === '/antom/return'").await;
     browser
-        .until("\"payment failed\"", "document.getElementById('message').textContent === 'payment failed'")
+        .until("the result page", "location.pathname === '/antom/return'")
+        .await;
+    browser
+        .until(
+            "\"payment failed\"",
+            "document.getElementById('message').textContent === 'payment failed'",
+        )
         .await;
     browser.shot("payment-failed").await;
     assert_eq!(browser.text("#status").await, "failed");
@@ -343,7 +384,9 @@ async fn path_cancelled(driver: &Driver, chromium: &Path, mock: &MockAntomHandle
     let mut browser = Browser::open(driver, chromium, "cancelled").await;
     to_cashier(&mut browser, shop, None, Some("ALIPAY_HK")).await;
     browser.click("#cancel").await;
-    browser.until("the result page", "location.pathname === '/antom/return'").await;
+    browser
+        .until("the result page", "location.pathname === '/antom/return'")
+        .await;
     browser
         .until(
             "\"payment cancelled\"",
@@ -370,7 +413,10 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
     browser.shot("checkout-page").await;
     browser.click("#pay").await;
     browser
-        .until("createComponent", "window.__ams && window.__ams.components.length === 1")
+        .until(
+            "createComponent",
+            "window.__ams && window.__ams.components.length === 1",
+        )
         .await;
 
     // The SDK was set up and started as Antom documents it.
@@ -380,7 +426,10 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
     assert_eq!(ams["environment"], "sandbox");
     assert_eq!(ams["locale"], "en_US");
     assert_eq!(ams["component"]["appearance"]["showLoading"], true);
-    let session_data = ams["component"]["sessionData"].as_str().expect("sessionData").to_owned();
+    let session_data = ams["component"]["sessionData"]
+        .as_str()
+        .expect("sessionData")
+        .to_owned();
     let payment = mock
         .payments()
         .into_iter()
@@ -389,9 +438,7 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
 
     // Every event code the page knows has a message, and unknown ones get one too.
     let events = browser
-        .js(
-            "return Object.keys(antomCheckout.EVENTS).map(code => [code, antomCheckout.describeEvent(code).text])",
-        )
+        .js("return Object.keys(antomCheckout.EVENTS).map(code => [code, antomCheckout.describeEvent(code).text])")
         .await;
     let events = events.as_array().expect("events");
     for code in [
@@ -414,13 +461,18 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
         "SDK_PAYMENT_CANCEL",
         "SDK_PAYMENT_ERROR",
     ] {
-        let entry = events.iter().find(|e| e[0] == code).unwrap_or_else(|| panic!("{code} not handled"));
+        let entry = events
+            .iter()
+            .find(|e| e[0] == code)
+            .unwrap_or_else(|| panic!("{code} not handled"));
         assert!(
             code == "SDK_END_OF_LOADING" || !entry[1].as_str().unwrap_or("").is_empty(),
             "{code} has no message"
         );
     }
-    let unknown = browser.js("return antomCheckout.describeEvent('SDK_SOMETHING_NEW').text").await;
+    let unknown = browser
+        .js("return antomCheckout.describeEvent('SDK_SOMETHING_NEW').text")
+        .await;
     assert_eq!(unknown, "Antom SDK event SDK_SOMETHING_NEW.");
 
     // A failure shows the advice for its paymentResultCode; Pay works again.
@@ -444,7 +496,9 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
     assert!(browser.text("#message").await.contains("without paying"));
     browser.shot("sdk-payment-cancel").await;
     browser.click("#pay").await;
-    browser.until("the component again", "__ams.components.length === 3").await;
+    browser
+        .until("the component again", "__ams.components.length === 3")
+        .await;
     let same = browser
         .js("return __ams.components[2].sessionData === __ams.components[1].sessionData")
         .await;
@@ -460,7 +514,9 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
     browser.js("__amsFire('SDK_PAYMENT_SUCCESSFUL'); return null").await;
     assert!(browser.text("#message").await.contains("Payment successful"));
     browser.shot("sdk-payment-successful").await;
-    browser.until("the result page", "location.pathname === '/antom/return'").await;
+    browser
+        .until("the result page", "location.pathname === '/antom/return'")
+        .await;
     browser.shot("result-page").await;
     mock.pay(&payment.payment_request_id).expect("the mock pays");
     browser
@@ -477,7 +533,10 @@ async fn path_sdk_missing(driver: &Driver, chromium: &Path, mock: &MockAntomHand
     let mut browser = Browser::open(driver, chromium, "sdk-missing").await;
     browser.goto(&format!("{}/", shop.base)).await;
     browser
-        .until("the not-installed message", "document.getElementById('message').textContent.includes('not installed')")
+        .until(
+            "the not-installed message",
+            "document.getElementById('message').textContent.includes('not installed')",
+        )
         .await;
     assert!(browser.text("#message").await.contains("npm ci --prefix examples/web"));
     assert_eq!(browser.js("return document.getElementById('pay').disabled").await, true);
@@ -509,6 +568,8 @@ async fn checkout_in_a_real_browser() {
     path_sdk_missing(&driver, &chromium, &mock).await;
     say(&format!(
         "browser screenshots: {}",
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/browser").display()
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../artifacts/browser")
+            .display()
     ));
 }

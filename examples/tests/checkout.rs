@@ -70,14 +70,20 @@ async fn forged_and_unsigned_notifications_are_refused() {
     mock.pay(payment_request_id).unwrap();
     let notifications = notifications_for(&mock, payment_request_id).await;
     assert_eq!(notifications.len(), 8);
-    assert!(notifications.iter().all(|n| n.status == Some(401)), "{notifications:#?}");
+    assert!(
+        notifications.iter().all(|n| n.status == Some(401)),
+        "{notifications:#?}"
+    );
     let changes = server
         .checkout
         .store()
         .state_changes(session["orderId"].as_str().unwrap())
         .await
         .unwrap();
-    assert!(changes.iter().all(|c| c.source != ResultSource::Notification), "{changes:#?}");
+    assert!(
+        changes.iter().all(|c| c.source != ResultSource::Notification),
+        "{changes:#?}"
+    );
     unsigned_notification_refused(&format!("{antom}/notify")).await;
 }
 
@@ -105,7 +111,11 @@ async fn serves_the_page_and_its_configuration() {
 
     // The result page as a browser asks for it.
     let (_, session) = post_json(&format!("{}/antom/sessions", server.base), &order_json(4200)).await;
-    let url = format!("{}/antom/return?orderId={}", server.base, session["orderId"].as_str().unwrap());
+    let url = format!(
+        "{}/antom/return?orderId={}",
+        server.base,
+        session["orderId"].as_str().unwrap()
+    );
     let (status, page) = send(Method::GET, &url, &[("accept", "text/html")], "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("id=\"status\""), "{page}");

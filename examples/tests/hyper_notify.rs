@@ -18,7 +18,11 @@ async fn start(mock: &MockAntomHandle) -> (String, Shop) {
     let urls = MerchantUrls::new(addr, NOTIFY_PATH, RETURN_PATH);
     let config = setup::mock_config(mock, &urls).expect("config");
     let shop = Shop::new(&config, Arc::new(MemoryOrderStore::new())).expect("shop");
-    tokio::spawn(hyper_notify::serve(listener, shop.clone(), setup::verify_layer(&config)));
+    tokio::spawn(hyper_notify::serve(
+        listener,
+        shop.clone(),
+        setup::verify_layer(&config),
+    ));
     (urls.base_url, shop)
 }
 

@@ -22,8 +22,14 @@ async fn start(mock: &MockAntomHandle) -> (CheckoutClient<Channel>, String, Shop
     let urls = MerchantUrls::new(addr, NOTIFY_PATH, RETURN_PATH);
     let config = setup::mock_config(mock, &urls).expect("config");
     let shop = Shop::new(&config, Arc::new(MemoryOrderStore::new())).expect("shop");
-    tokio::spawn(tonic_checkout::serve(listener, shop.clone(), setup::verify_layer(&config)));
-    let client = CheckoutClient::connect(urls.base_url.clone()).await.expect("gRPC connect");
+    tokio::spawn(tonic_checkout::serve(
+        listener,
+        shop.clone(),
+        setup::verify_layer(&config),
+    ));
+    let client = CheckoutClient::connect(urls.base_url.clone())
+        .await
+        .expect("gRPC connect");
     (client, urls.base_url, shop)
 }
 
@@ -56,9 +62,16 @@ async fn full_payments_over_grpc() {
         (Buyer::Fails, OrderStatus::Failed),
         (Buyer::Cancels, OrderStatus::Cancelled),
     ] {
-        let session = client.create_session(sticker_pack(4200)).await.expect("CreateSession").into_inner();
+        let session = client
+            .create_session(sticker_pack(4200))
+            .await
+            .expect("CreateSession")
+            .into_inner();
         assert!(!session.payment_session_data.is_empty());
-        assert_eq!(Some(session.normal_url.clone()), mock.cashier_url(&session.payment_request_id));
+        assert_eq!(
+            Some(session.normal_url.clone()),
+            mock.cashier_url(&session.payment_request_id)
+        );
         assert_eq!(order_status(&mut client, &session.order_id).await, OrderStatus::Pending);
 
         match buyer {
@@ -90,11 +103,18 @@ async fn full_payments_over_grpc() {
 async fn forged_and_unsigned_notifications_are_refused() {
     let mock = forging_mock().await;
     let (mut client, base, _) = start(&mock).await;
-    let session = client.create_session(sticker_pack(4200)).await.expect("CreateSession").into_inner();
+    let session = client
+        .create_session(sticker_pack(4200))
+        .await
+        .expect("CreateSession")
+        .into_inner();
     mock.pay(&session.payment_request_id).expect("pay");
     let notifications = notifications_for(&mock, &session.payment_request_id).await;
     assert_eq!(notifications.len(), 8);
-    assert!(notifications.iter().all(|n| n.status == Some(401)), "{notifications:#?}");
+    assert!(
+        notifications.iter().all(|n| n.status == Some(401)),
+        "{notifications:#?}"
+    );
     assert_eq!(order_status(&mut client, &session.order_id).await, OrderStatus::Pending);
     unsigned_notification_refused(&format!("{base}{NOTIFY_PATH}")).await;
 }

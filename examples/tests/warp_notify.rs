@@ -5,9 +5,9 @@ mod common;
 
 use std::sync::Arc;
 
-use antom_examples::warp_notify::{self, NOTIFY_PATH, RETURN_PATH};
 use antom_examples::setup::{self, MerchantUrls};
 use antom_examples::shop::Shop;
+use antom_examples::warp_notify::{self, NOTIFY_PATH, RETURN_PATH};
 use antom_testkit::mock::MockAntomHandle;
 use antom_tower::store::{MemoryOrderStore, ResultSource};
 use common::*;

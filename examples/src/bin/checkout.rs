@@ -44,10 +44,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let store = SqliteOrderStore::open(db).await?;
     let checkout = checkout::checkout(&config, store)?;
-    let _reconciler = checkout
-        .reconciler()
-        .interval(Duration::from_secs(30))
-        .spawn();
+    let _reconciler = checkout.reconciler().interval(Duration::from_secs(30)).spawn();
     let options = PageOptions::new(mode, &config);
     if mode == Mode::Antom && !options.sdk_file.is_file() {
         eprintln!(
@@ -62,7 +59,10 @@ async fn main() -> Result<(), BoxError> {
     println!("  Checkout ready: open {}/ in your browser", urls.base_url);
     println!("  Orders are stored in {}", Path::new(db).display());
     if let Some(mock) = backend.mock() {
-        println!("  Payments go to the mock Antom at {} (its cashier page plays the buyer)", mock.base_url());
+        println!(
+            "  Payments go to the mock Antom at {} (its cashier page plays the buyer)",
+            mock.base_url()
+        );
     }
     println!("  Press Ctrl-C to stop.");
     println!();

@@ -22,9 +22,15 @@ async fn main() -> Result<(), BoxError> {
     let urls = MerchantUrls::new(listener.local_addr()?, NOTIFY_PATH, RETURN_PATH);
     let (backend, config) = setup::backend_for(&urls).await?;
     let shop = Shop::new(&config, Arc::new(MemoryOrderStore::new()))?;
-    println!("hyper server on {}: POST /sessions, GET /orders/{{id}}, POST {NOTIFY_PATH}", urls.base_url);
+    println!(
+        "hyper server on {}: POST /sessions, GET /orders/{{id}}, POST {NOTIFY_PATH}",
+        urls.base_url
+    );
     if let Some(mock) = backend.mock() {
-        println!("pay an order on the mock's cashier page: the normalUrl that POST /sessions answers ({})", mock.base_url());
+        println!(
+            "pay an order on the mock's cashier page: the normalUrl that POST /sessions answers ({})",
+            mock.base_url()
+        );
     }
     tokio::select! {
         result = hyper_notify::serve(listener, shop, setup::verify_layer(&config)) => result?,

@@ -29,7 +29,10 @@ async fn main() -> Result<(), BoxError> {
         urls.base_url
     );
     if let Some(mock) = backend.mock() {
-        println!("pay an order on the mock's cashier page: CreateSession's normal_url ({})", mock.base_url());
+        println!(
+            "pay an order on the mock's cashier page: CreateSession's normal_url ({})",
+            mock.base_url()
+        );
     }
     let verify = setup::verify_layer(&config);
     tokio::select! {

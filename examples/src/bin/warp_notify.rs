@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use antom_examples::warp_notify::{self, NOTIFY_PATH, RETURN_PATH};
 use antom_examples::setup::{self, MerchantUrls};
 use antom_examples::shop::Shop;
+use antom_examples::warp_notify::{self, NOTIFY_PATH, RETURN_PATH};
 use antom_examples::BoxError;
 use antom_tower::store::MemoryOrderStore;
 
@@ -22,9 +22,15 @@ async fn main() -> Result<(), BoxError> {
     let urls = MerchantUrls::new(listener.local_addr()?, NOTIFY_PATH, RETURN_PATH);
     let (backend, config) = setup::backend_for(&urls).await?;
     let shop = Shop::new(&config, Arc::new(MemoryOrderStore::new()))?;
-    println!("warp server on {}: POST /sessions, GET /orders/{{id}}, POST {NOTIFY_PATH}", urls.base_url);
+    println!(
+        "warp server on {}: POST /sessions, GET /orders/{{id}}, POST {NOTIFY_PATH}",
+        urls.base_url
+    );
     if let Some(mock) = backend.mock() {
-        println!("pay an order on the mock's cashier page: the normalUrl that POST /sessions answers ({})", mock.base_url());
+        println!(
+            "pay an order on the mock's cashier page: the normalUrl that POST /sessions answers ({})",
+            mock.base_url()
+        );
     }
     tokio::select! {
         result = warp_notify::serve(listener, shop, setup::verify_layer(&config)) => result?,

@@ -21,7 +21,11 @@ pub const WAIT: Duration = Duration::from_secs(20);
 
 /// A mock Antom on 127.0.0.1 whose retry schedule runs in well under a second.
 pub async fn mock() -> MockAntomHandle {
-    MockAntom::builder().time_scale(1_000_000.0).start().await.expect("mock Antom starts")
+    MockAntom::builder()
+        .time_scale(1_000_000.0)
+        .start()
+        .await
+        .expect("mock Antom starts")
 }
 
 /// A mock that signs its notifications with a key that is not Antom's.
@@ -77,22 +81,30 @@ pub async fn post_json(url: &str, body: &Value) -> (StatusCode, Value) {
         body.to_string(),
     )
     .await;
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url}: not JSON: {text}")))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url}: not JSON: {text}")),
+    )
 }
 
 /// GETs JSON; answers status and parsed body.
 pub async fn get_json(url: &str) -> (StatusCode, Value) {
     let (status, text) = send(Method::GET, url, &[("accept", "application/json")], Bytes::new()).await;
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url}: not JSON: {text}")))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url}: not JSON: {text}")),
+    )
 }
 
 /// Waits until the delivery of `payment_request_id`'s notification is over
 /// (acknowledged, or all attempts made) and returns its attempts.
 pub async fn notifications_for(mock: &MockAntomHandle, payment_request_id: &str) -> Vec<NotificationRecord> {
     mock.log()
-        .wait_for(&format!("the end of {payment_request_id}'s notification"), WAIT, |log| {
-            log.notifications_for(payment_request_id).iter().any(|n| n.last)
-        })
+        .wait_for(
+            &format!("the end of {payment_request_id}'s notification"),
+            WAIT,
+            |log| log.notifications_for(payment_request_id).iter().any(|n| n.last),
+        )
         .await
         .expect("the notification delivery finishes");
     mock.log().notifications_for(payment_request_id)
@@ -114,9 +126,15 @@ pub async fn json_payment_flow(mock: &MockAntomHandle, base: &str, buyer: Buyer)
     let (status, session) = post_json(&format!("{base}/sessions"), &order_json(4200)).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     let order_id = session["orderId"].as_str().expect("orderId").to_owned();
-    let payment_request_id = session["paymentRequestId"].as_str().expect("paymentRequestId").to_owned();
+    let payment_request_id = session["paymentRequestId"]
+        .as_str()
+        .expect("paymentRequestId")
+        .to_owned();
     assert!(!session["paymentSessionData"].as_str().unwrap_or("").is_empty());
-    assert_eq!(session["normalUrl"].as_str(), mock.cashier_url(&payment_request_id).as_deref());
+    assert_eq!(
+        session["normalUrl"].as_str(),
+        mock.cashier_url(&payment_request_id).as_deref()
+    );
 
     let (status, order) = get_json(&format!("{base}/orders/{order_id}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -137,7 +155,11 @@ pub async fn json_payment_flow(mock: &MockAntomHandle, base: &str, buyer: Buyer)
         }
     };
     let notifications = notifications_for(mock, &payment_request_id).await;
-    assert_eq!(notifications.len(), 1, "one attempt, acknowledged at once: {notifications:#?}");
+    assert_eq!(
+        notifications.len(),
+        1,
+        "one attempt, acknowledged at once: {notifications:#?}"
+    );
     assert!(notifications[0].acknowledged, "{:#?}", notifications[0]);
     assert_eq!(notifications[0].status, Some(200));
 
@@ -163,14 +185,25 @@ pub async fn forged_notification_refused(mock: &MockAntomHandle, base: &str) {
     let payment_request_id = session["paymentRequestId"].as_str().expect("paymentRequestId");
     mock.pay(payment_request_id).expect("pay");
     let notifications = notifications_for(mock, payment_request_id).await;
-    assert_eq!(notifications.len(), 8, "Antom's 8 attempts, all refused: {notifications:#?}");
+    assert_eq!(
+        notifications.len(),
+        8,
+        "Antom's 8 attempts, all refused: {notifications:#?}"
+    );
     for attempt in &notifications {
         assert_eq!(attempt.status, Some(401), "{attempt:#?}");
         assert!(!attempt.acknowledged);
-        assert!(attempt.response_body.as_deref().unwrap_or("").contains("signature_mismatch"));
+        assert!(attempt
+            .response_body
+            .as_deref()
+            .unwrap_or("")
+            .contains("signature_mismatch"));
     }
     let (_, order) = get_json(&format!("{base}/orders/{order_id}")).await;
-    assert_eq!(order["status"], "pending", "a forged notification changed the order: {order}");
+    assert_eq!(
+        order["status"], "pending",
+        "a forged notification changed the order: {order}"
+    );
 }
 
 /// An unsigned POST to the notify route is refused before the handler.
@@ -181,7 +214,13 @@ pub async fn unsigned_notification_refused(notify_url: &str) {
         "paymentRequestId": "pay_x", "paymentId": "p1",
         "paymentAmount": {"currency": "SGD", "value": "4200"}
     });
-    let (status, text) = send(Method::POST, notify_url, &[("content-type", "application/json")], body.to_string()).await;
+    let (status, text) = send(
+        Method::POST,
+        notify_url,
+        &[("content-type", "application/json")],
+        body.to_string(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert!(text.contains("missing_header"), "{text}");
 }
