@@ -294,9 +294,24 @@ async fn order(shop: &Shop, order_id: &str) -> Value {
 
 /// From the checkout page to the mock's cashier page.
 async fn to_cashier(browser: &mut Browser, shop: &Shop, amount: Option<&str>, method: Option<&str>) {
+    to_cashier_in(browser, shop, None, amount, method).await;
+}
+
+/// The same, choosing a currency first.
+async fn to_cashier_in(
+    browser: &mut Browser,
+    shop: &Shop,
+    currency: Option<&str>,
+    amount: Option<&str>,
+    method: Option<&str>,
+) {
     browser.goto(&format!("{}/", shop.base)).await;
     browser.until("the page to be ready", PAY_READY).await;
     assert_eq!(browser.text("#mode").await, "Test mode · mock Antom");
+    if let Some(currency) = currency {
+        let select = browser.client.find(Locator::Css("#currency")).await.expect("#currency");
+        select.select_by_value(currency).await.expect("choose the currency");
+    }
     if let Some(amount) = amount {
         let input = browser.client.find(Locator::Css("#amount")).await.expect("#amount");
         input.clear().await.expect("clear");
@@ -382,7 +397,9 @@ async fn path_failed(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, s
 
 async fn path_cancelled(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, shop: &Shop) {
     let mut browser = Browser::open(driver, chromium, "cancelled").await;
-    to_cashier(&mut browser, shop, None, Some("ALIPAY_HK")).await;
+    // 42.00 is no JPY amount: the page offers the JPY price instead.
+    to_cashier_in(&mut browser, shop, Some("JPY"), None, Some("ALIPAY_HK")).await;
+    assert_eq!(browser.text("#amount").await, "4800 JPY");
     browser.click("#cancel").await;
     browser
         .until("the result page", "location.pathname === '/antom/return'")

@@ -15,8 +15,9 @@
 "use strict";
 
 (function () {
-  // Minor-unit exponents of the currencies offered (ISO 4217).
+  // Minor-unit exponents of the currencies offered (ISO 4217), and a price in each.
   const EXPONENTS = { SGD: 2, USD: 2, HKD: 2, CNY: 2, JPY: 0, KRW: 0 };
+  const PRICES = { SGD: "42.00", USD: "32.00", HKD: "250.00", CNY: "230.00", JPY: "4800", KRW: "43000" };
 
   // paymentResultCode -> what to tell the buyer (Antom's client SDK callback page).
   const RESULT_CODES = {
@@ -286,6 +287,13 @@
           ? "Antom sandbox"
           : "Antom production";
     form.addEventListener("submit", pay);
+    // A new currency: keep the amount if it is valid there, else show that currency's price.
+    $("currency").addEventListener("change", () => {
+      const currency = $("currency").value;
+      if (!toMinorUnits($("amount").value, currency)) $("amount").value = PRICES[currency];
+      $("amount").removeAttribute("aria-invalid");
+      show("");
+    });
     if (config.mode === "antom" && !config.sdk.available) {
       show(`Antom's Web SDK is not installed. Run ${config.sdk.install} from the repository root, then reload this page.`, "error");
       return;
