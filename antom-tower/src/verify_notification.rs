@@ -8,7 +8,9 @@
 //!    the configured Antom public keys, `request-time` within the replay window;
 //! 2. buffers the body up to a limit (default [`DEFAULT_MAX_NOTIFICATION_BYTES`]),
 //!    refusing a larger `Content-Length` up front and counting the bytes as they
-//!    arrive, so a lying or absent length cannot pass the limit;
+//!    arrive, so a lying or absent length cannot pass the limit, and within a
+//!    time limit (default [`DEFAULT_BODY_READ_TIMEOUT`]), so a client trickling
+//!    its body a few bytes a second cannot hold the request open;
 //! 3. verifies the signature over `<METHOD> <path-and-query>\n<client-id>.<request-time>.<body>`,
 //!    with the method and path-and-query of the request as it arrived;
 //! 4. only then calls the inner service with a `Request<Full<Bytes>>` holding the
@@ -32,6 +34,7 @@
 //! | 401 | `request_time_too_old` | `request-time` older than the maximum age |
 //! | 401 | `request_time_in_future` | `request-time` further ahead than the allowed clock skew |
 //! | 401 | `signature_mismatch` | the signature does not match (wrong key, altered body, path or time) |
+//! | 408 | `body_read_timeout` | the body did not arrive in full within the body read timeout |
 //! | 413 | `body_too_large` | the body exceeds the limit |
 //!
 //! The layer checks transport and signature only: whether the body is valid
@@ -161,6 +164,18 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(25 * 60 * 60);
 /// Default tolerance for a `request-time` ahead of the local clock: 5 minutes.
 pub const DEFAULT_MAX_FUTURE_SKEW: Duration = Duration::from_secs(5 * 60);
 
+/// Default limit on the time to receive the whole body: 10 seconds. Antom
+/// sends a notification of a few KiB in one go; only a stalled or hostile
+/// (slow-loris) client needs longer.
+///
+/// The timer needs a Tokio runtime with its time driver (any `#[tokio::main]`,
+/// axum or hyper server); it is armed only when the body is not there at
+/// once, and not at all outside a Tokio runtime. It bounds the body only:
+/// bound the time to receive the *headers* in the HTTP server (hyper's
+/// `http1::Builder::header_read_timeout` with a timer; `axum::serve` sets
+/// none).
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A source of the current time, injectable for tests.
 type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
@@ -182,6 +197,7 @@ impl VerifyNotificationLayer {
                 max_body_bytes: DEFAULT_MAX_NOTIFICATION_BYTES,
                 max_age: DEFAULT_MAX_AGE,
                 max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
+                body_read_timeout: Some(DEFAULT_BODY_READ_TIMEOUT),
                 clock: Arc::new(SystemTime::now),
                 proxy_path_prefix: None,
             }),
@@ -205,6 +221,14 @@ impl VerifyNotificationLayer {
     /// How far ahead of the local clock `request-time` may be (default [`DEFAULT_MAX_FUTURE_SKEW`]).
     pub fn max_future_skew(mut self, skew: Duration) -> Self {
         Arc::make_mut(&mut self.config).max_future_skew = skew;
+        self
+    }
+
+    /// The longest time to receive the whole body, from when the layer starts
+    /// reading it (default [`DEFAULT_BODY_READ_TIMEOUT`]); past it the request
+    /// gets 408 `body_read_timeout`. `None` disables the limit.
+    pub fn body_read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        Arc::make_mut(&mut self.config).body_read_timeout = timeout.into();
         self
     }
 
@@ -321,6 +345,7 @@ where
                 let inner = std::mem::replace(&mut self.inner, clone);
                 State::Buffering {
                     body: CollectLimited::new(body, self.config.max_body_bytes),
+                    deadline: None,
                     pending: Some(Pending {
                         parts,
                         inner,
@@ -402,10 +427,16 @@ pub enum NotificationRejection {
     /// The body stream failed.
     #[error("failed to read the body")]
     BodyRead(#[source] Arc<dyn StdError + Send + Sync>),
+    /// The body did not arrive in full within the body read timeout.
+    #[error("the body did not arrive within {}s", timeout.as_secs_f64())]
+    BodyReadTimeout {
+        /// The configured timeout.
+        timeout: Duration,
+    },
 }
 
 impl NotificationRejection {
-    /// The HTTP status the layer answers with: 400, 401 or 413.
+    /// The HTTP status the layer answers with: 400, 401, 408 or 413.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::MissingHeader(_)
@@ -420,6 +451,7 @@ impl NotificationRejection {
             | Self::RequestTimeInFuture { .. }
             | Self::SignatureMismatch => StatusCode::UNAUTHORIZED,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyReadTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -438,6 +470,7 @@ impl NotificationRejection {
             Self::SignatureMismatch => "signature_mismatch",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BodyRead(_) => "body_read_failed",
+            Self::BodyReadTimeout { .. } => "body_read_timeout",
         }
     }
 
@@ -485,8 +518,33 @@ where
                         .unwrap_or_else(|| internal_error("VerifyNotificationFuture polled after completion"));
                     return Poll::Ready(Ok(response.map(Either::Right)));
                 }
-                StateProj::Buffering { body, pending } => {
-                    let collected = ready!(body.poll(cx));
+                StateProj::Buffering {
+                    body,
+                    pending,
+                    deadline,
+                } => {
+                    let collected = match body.poll(cx) {
+                        Poll::Ready(collected) => collected,
+                        Poll::Pending => {
+                            // Armed only once the body keeps us waiting, and only inside Tokio.
+                            let timeout = pending.as_ref().and_then(|p| p.config.body_read_timeout);
+                            if let (None, Some(timeout)) = (deadline.as_ref(), timeout) {
+                                if tokio::runtime::Handle::try_current().is_ok() {
+                                    *deadline = Some(Box::pin(tokio::time::sleep(timeout)));
+                                }
+                            }
+                            let expired = deadline
+                                .as_mut()
+                                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+                            if let (true, Some(timeout), Some(waiting)) = (expired, timeout, pending.as_ref()) {
+                                let rejection = NotificationRejection::BodyReadTimeout { timeout };
+                                let response = reject(&rejection, &waiting.parts.method, &waiting.signed_path);
+                                pending.take();
+                                return Poll::Ready(Ok(response.map(Either::Right)));
+                            }
+                            return Poll::Pending;
+                        }
+                    };
                     let Some(Pending {
                         mut parts,
                         mut inner,
@@ -540,6 +598,7 @@ struct Config {
     max_body_bytes: usize,
     max_age: Duration,
     max_future_skew: Duration,
+    body_read_timeout: Option<Duration>,
     clock: Clock,
     proxy_path_prefix: Option<String>,
 }
@@ -552,6 +611,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_age", &self.max_age)
             .field("max_future_skew", &self.max_future_skew)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("proxy_path_prefix", &self.proxy_path_prefix)
             .finish_non_exhaustive()
     }
@@ -586,6 +646,8 @@ pin_project! {
             #[pin]
             body: CollectLimited<ReqBody>,
             pending: Option<Pending<S>>,
+            // The body read timeout, armed when the body first keeps us waiting.
+            deadline: Option<Pin<Box<tokio::time::Sleep>>>,
         },
         Calling {
             #[pin]
