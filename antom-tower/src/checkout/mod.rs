@@ -31,7 +31,7 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use handlers::{CreateSessionRequest, CreateSessionResponse, OrderView};
+pub use handlers::{AmountInput, CreateSessionRequest, CreateSessionResponse, OrderView};
 pub use reconcile::{ReconcileReport, Reconciler};
 
 use crate::client::{AntomClient, BuildError};
