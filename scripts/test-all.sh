@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/install-test-deps.sh
+
 if [ -x scripts/postgres-test-server.sh ] && [ -z "${ANTOM_TEST_POSTGRES_URL:-}" ]; then
   # The script prints the URL to use on its last line.
   ANTOM_TEST_POSTGRES_URL=$(scripts/postgres-test-server.sh | tail -n 1 | sed 's/^ANTOM_TEST_POSTGRES_URL=//')
