@@ -61,7 +61,7 @@ pub use postgres::PostgresOrderStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteOrderStore;
 
-/// A boxed error from a storage backend (the crate's [`BoxError`](crate::BoxError)).
+/// A boxed error from a storage backend (the crate's [`BoxError`]).
 pub use crate::BoxError;
 
 /// The state of an order.
