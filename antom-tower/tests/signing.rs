@@ -419,6 +419,9 @@ fn malformed_signature_headers_are_rejected() {
     for (value, expected) in cases.iter().take(cases.len() - 1) {
         assert_eq!(SignatureHeader::parse(value), Err(expected.clone()), "{value:?}");
     }
+    // Far longer than any RSA signature: refused without decoding an unbounded buffer.
+    let huge = format!("algorithm=RSA256,signature={}", "A".repeat(4096));
+    assert_eq!(SignatureHeader::parse(&huge), Err(InvalidBase64));
     // A line feed inside the value is not ASCII-graphic; after trimming the end it parses.
     assert!(SignatureHeader::parse("algorithm=RSA256,\nsignature=AQ==").is_err());
     assert!(SignatureHeader::parse("algorithm=RSA256,signature=AQ==\n").is_ok());
