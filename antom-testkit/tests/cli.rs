@@ -271,3 +271,49 @@ fn embedded_test_keys_match_their_files() {
         .unwrap();
     assert!(keys::antom_public_key_ring().verify(&content, &wrong).is_err());
 }
+
+/// What `SignRequestLayer` (and so `AntomClient`) sends verifies with `antom verify`.
+#[tokio::test]
+async fn the_sign_request_layers_output_verifies_with_antom_verify() {
+    use std::sync::{Arc, Mutex};
+    use tower::{Layer, ServiceExt};
+
+    let captured: Arc<Mutex<Option<http::Request<http_body_util::Full<bytes::Bytes>>>>> = Arc::default();
+    let sink = captured.clone();
+    let inner = tower::service_fn(move |req: http::Request<http_body_util::Full<bytes::Bytes>>| {
+        *sink.lock().unwrap() = Some(req);
+        async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::<bytes::Bytes>::default()))
+        }
+    });
+    let layer = antom_tower::SignRequestLayer::new(CLIENT, Arc::new(antom_testkit::keys::merchant_private_key()));
+    let body = r#"{"paymentRequestId":"pay_layer_1"}"#;
+    let request = http::Request::post(format!("https://open-sea-global.alipay.com{URI}"))
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap();
+    layer.layer(inner).oneshot(request).await.unwrap();
+    let sent = captured.lock().unwrap().take().unwrap();
+    let header = |name: &str| sent.headers()[name].to_str().unwrap().to_string();
+    let dir = temp_dir("layer");
+    let body_file = dir.join("body.json");
+    std::fs::write(&body_file, body).unwrap();
+    let out = antom(&[
+        "verify",
+        "--public-key",
+        path(&keys().join("merchant_public_key.pem")),
+        "--method",
+        "POST",
+        "--uri",
+        URI,
+        "--client-id",
+        &header("client-id"),
+        "--request-time",
+        &header("request-time"),
+        "--body-file",
+        path(&body_file),
+        "--signature",
+        &header("signature"),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+    assert_eq!(out.status.code(), Some(0));
+}
