@@ -167,7 +167,7 @@ impl CheckoutBuilder {
     }
 
     /// The client id and Antom public keys the notify route verifies with
-    /// (with the layer's defaults: 64 KiB body limit, 25 h replay window).
+    /// (with the layer's defaults: 64 KiB body limit, 10 s body read timeout, 25 h replay window).
     pub fn notification_keys(mut self, client_id: impl Into<String>, keys: Arc<PublicKeyRing>) -> Self {
         self.notification_keys = Some((client_id.into(), keys));
         self
