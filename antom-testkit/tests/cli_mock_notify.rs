@@ -171,7 +171,14 @@ async fn antom_notify_reports_refusals() {
 
 #[tokio::test]
 async fn antom_notify_rejects_a_bad_amount() {
-    for (amount, currency, why) in [("4200", "sgd", "--amount/--currency: currency code \"sgd\" must be three uppercase"), ("42.00", "SGD", "invalid value '42.00'")] {
+    for (amount, currency, why) in [
+        (
+            "4200",
+            "sgd",
+            "--amount/--currency: currency code \"sgd\" must be three uppercase",
+        ),
+        ("42.00", "SGD", "invalid value '42.00'"),
+    ] {
         let args: Vec<String> = [
             "notify",
             "--to",

@@ -239,7 +239,9 @@ pub fn decode_signature_value(value: &str) -> Result<Vec<u8>, SignatureHeaderErr
         *slot = byte;
         len += 1;
     }
-    STANDARD.decode(&base64[..len]).map_err(|_| SignatureHeaderError::InvalidBase64)
+    STANDARD
+        .decode(&base64[..len])
+        .map_err(|_| SignatureHeaderError::InvalidBase64)
 }
 
 fn hex_value(b: u8) -> Option<u8> {
