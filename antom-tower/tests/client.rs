@@ -364,6 +364,8 @@ async fn unsigned_f_from_the_gateway_is_a_business_error() {
     assert!(matches!(err, ClientError::Business { .. }), "{err:?}");
 }
 
+// The default transport (hyper-util + rustls) is the `client` feature.
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn connection_refused_did_not_happen() {
     // A port that was just free: nothing listens there.
@@ -389,6 +391,8 @@ async fn connection_refused_did_not_happen() {
     assert!(!err.may_have_happened());
 }
 
+// The default transport (hyper-util + rustls) is the `client` feature.
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn default_transport_against_a_hyper_server_on_loopback() {
     use hyper_util::rt::{TokioExecutor, TokioIo};
