@@ -13,6 +13,19 @@ fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
+/// The tests only read the built client's settings; nothing is sent.
+fn unused_transport() -> impl tower::Service<
+    http::Request<http_body_util::Full<bytes::Bytes>>,
+    Response = http::Response<http_body_util::Full<bytes::Bytes>>,
+    Error = std::convert::Infallible,
+    Future = std::future::Ready<Result<http::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible>>,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    tower::service_fn(|_req| std::future::ready(Ok(http::Response::new(http_body_util::Full::default()))))
+}
+
 fn complete() -> Vec<(&'static str, String)> {
     vec![
         ("ANTOM_CLIENT_ID", "SANDBOX_5YBZ0E2ZC7CZ04567".into()),
@@ -37,7 +50,7 @@ fn complete_environment_loads_with_defaults() {
     assert_eq!(config.region, Region::Asia);
     assert_eq!(config.base_url, None);
     assert_eq!(config.merchant_private_key.modulus_bits(), 2048);
-    let client = config.client_builder().build().unwrap();
+    let client = config.client_builder().transport(unused_transport()).build().unwrap();
     assert_eq!(client.base_url(), "https://open-sea-global.alipay.com");
 }
 
@@ -50,7 +63,7 @@ fn every_setting_is_read() {
     let config = AntomConfig::from_env_map(&env(&vars)).unwrap();
     assert_eq!(config.environment, Environment::Production);
     assert_eq!(config.region, Region::Europe);
-    let client = config.client_builder().build().unwrap();
+    let client = config.client_builder().transport(unused_transport()).build().unwrap();
     assert_eq!(client.base_url(), "http://127.0.0.1:4000");
     assert_eq!(client.environment(), Environment::Production);
 }
