@@ -13,17 +13,15 @@ fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
+type Body = http_body_util::Full<bytes::Bytes>;
+type Answer = std::future::Ready<Result<http::Response<Body>, std::convert::Infallible>>;
+
 /// The tests only read the built client's settings; nothing is sent.
-fn unused_transport() -> impl tower::Service<
-    http::Request<http_body_util::Full<bytes::Bytes>>,
-    Response = http::Response<http_body_util::Full<bytes::Bytes>>,
-    Error = std::convert::Infallible,
-    Future = std::future::Ready<Result<http::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible>>,
-> + Clone
-       + Send
-       + Sync
-       + 'static {
-    tower::service_fn(|_req| std::future::ready(Ok(http::Response::new(http_body_util::Full::default()))))
+fn unused_transport() -> tower::util::ServiceFn<fn(http::Request<Body>) -> Answer> {
+    fn answer(_req: http::Request<Body>) -> Answer {
+        std::future::ready(Ok(http::Response::new(Body::default())))
+    }
+    tower::service_fn(answer as fn(http::Request<Body>) -> Answer)
 }
 
 fn complete() -> Vec<(&'static str, String)> {
