@@ -65,12 +65,26 @@ impl SqliteOrderStore {
                     .map_err(StoreError::unavailable)?;
             }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(db_err)?;
-        SqliteOrderStore::from_pool(pool).await
+        // Two processes opening a new file at once can meet SQLITE_BUSY while one
+        // switches it to WAL, before any busy handler applies: retry that briefly.
+        let mut attempt = 0u64;
+        loop {
+            let opened = match SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => SqliteOrderStore::from_pool(pool).await,
+                Err(e) => Err(db_err(e)),
+            };
+            match opened {
+                Err(e) if attempt < 20 && is_locked(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A private in-memory database, gone when the store is dropped: for tests.
@@ -338,4 +352,9 @@ impl OrderStore for SqliteOrderStore {
             .map_err(db_err)?;
         rows.iter().map(|row| change_from_row!(row)).collect()
     }
+}
+
+/// Whether opening failed only because another connection held the file's lock.
+fn is_locked(error: &StoreError) -> bool {
+    matches!(error, StoreError::Unavailable(source) if source.to_string().contains("database is locked"))
 }
