@@ -154,12 +154,17 @@ impl FakeAntom {
     }
 }
 
-fn client(fake: &FakeAntom, policy: AntomRetryPolicy) -> AntomClient {
+/// A builder with the test merchant key and Antom's test public key.
+fn keyed_builder() -> antom_tower::client::AntomClientBuilder {
     AntomClient::builder(CLIENT_ID)
         .private_key(PrivateKey::from_bytes(&key("merchant_private_key.pem")).unwrap())
         .antom_public_keys(PublicKeyRing::single(
             PublicKey::from_bytes(&key("antom_public_key.pem")).unwrap(),
         ))
+}
+
+fn client(fake: &FakeAntom, policy: AntomRetryPolicy) -> AntomClient {
+    keyed_builder()
         .base_url("http://antom.test")
         .timeout(Duration::from_millis(300))
         .retry_policy(policy)
@@ -217,11 +222,7 @@ async fn signed_request_and_verified_response() {
 #[tokio::test]
 async fn production_environment_uses_the_production_path() {
     let fake = FakeAntom::new(vec![Reply::Signed(INQUIRY_OK)]);
-    let client = AntomClient::builder(CLIENT_ID)
-        .private_key(PrivateKey::from_bytes(&key("merchant_private_key.pem")).unwrap())
-        .antom_public_keys(PublicKeyRing::single(
-            PublicKey::from_bytes(&key("antom_public_key.pem")).unwrap(),
-        ))
+    let client = keyed_builder()
         .environment(Environment::Production)
         .base_url("http://antom.test/")
         .transport(fake.service())
@@ -374,11 +375,7 @@ async fn connection_refused_did_not_happen() {
         .local_addr()
         .unwrap()
         .port();
-    let client = AntomClient::builder(CLIENT_ID)
-        .private_key(PrivateKey::from_bytes(&key("merchant_private_key.pem")).unwrap())
-        .antom_public_keys(PublicKeyRing::single(
-            PublicKey::from_bytes(&key("antom_public_key.pem")).unwrap(),
-        ))
+    let client = keyed_builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry_policy(fast_retries(1))
         .build()
@@ -415,11 +412,7 @@ async fn default_transport_against_a_hyper_server_on_loopback() {
             });
         }
     });
-    let client = AntomClient::builder(CLIENT_ID)
-        .private_key(PrivateKey::from_bytes(&key("merchant_private_key.pem")).unwrap())
-        .antom_public_keys(PublicKeyRing::single(
-            PublicKey::from_bytes(&key("antom_public_key.pem")).unwrap(),
-        ))
+    let client = keyed_builder()
         .base_url(format!("http://{addr}"))
         .retry_policy(fast_retries(2))
         .build()
@@ -444,14 +437,7 @@ fn builder_reports_missing_settings() {
         .build()
         .unwrap_err();
     assert_eq!(err, BuildError::MissingAntomPublicKey);
-    let err = AntomClient::builder(CLIENT_ID)
-        .private_key(PrivateKey::from_bytes(&key("merchant_private_key.pem")).unwrap())
-        .antom_public_keys(PublicKeyRing::single(
-            PublicKey::from_bytes(&key("antom_public_key.pem")).unwrap(),
-        ))
-        .base_url("ftp://x/y")
-        .build()
-        .unwrap_err();
+    let err = keyed_builder().base_url("ftp://x/y").build().unwrap_err();
     assert!(matches!(err, BuildError::InvalidBaseUrl(_)));
 }
 
