@@ -162,6 +162,7 @@ fn new_order(tag: &str, amount: Amount) -> NewOrder {
         description: format!("conformance order {tag}"),
         payment_method_type: "ALIPAY_CN".to_owned(),
         buyer_id: Some(format!("buyer-{id}")),
+        session_expires_at_ms: None,
     }
 }
 

@@ -12,8 +12,8 @@ use antom_testkit::mock::{MockAntom, MockAntomHandle, NotificationFaults, SendOp
 use antom_tower::checkout::{Checkout, CreateSessionResponse, OrderView};
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
 use antom_tower::store::{
-    ApplyOutcome, MemoryOrderStore, NewOrder, Order, OrderStatus, OrderStore, PaymentResult, RefundResult,
-    ResultSource, StateChange, StoreError,
+    ApplyOutcome, InquiryClaim, MemoryOrderStore, NewOrder, Order, OrderStatus, OrderStore, PaymentResult,
+    RefundResult, ResultSource, StateChange, StoreError,
 };
 use antom_types::{Amount, ApiResult};
 use async_trait::async_trait;
@@ -341,6 +341,12 @@ impl OrderStore for FlakyStore {
     }
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
         self.inner.list_pending(limit).await
+    }
+    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+        self.inner.claim_for_inquiry(claim).await
+    }
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        self.inner.check_writable().await
     }
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
         self.inner.state_changes(order_id).await

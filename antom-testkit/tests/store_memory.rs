@@ -32,7 +32,9 @@ async fn every_check_runs_by_name_on_one_thread() {
 /// A store that breaks the contract is caught, and the failure names the check.
 #[tokio::test]
 async fn a_broken_store_fails_with_the_check_name() {
-    use antom_tower::store::{ApplyOutcome, NewOrder, Order, PaymentResult, RefundResult, StateChange, StoreError};
+    use antom_tower::store::{
+        ApplyOutcome, InquiryClaim, NewOrder, Order, PaymentResult, RefundResult, StateChange, StoreError,
+    };
 
     /// Forgets the amount check: applies results whatever their amount.
     struct NoAmountCheck(MemoryOrderStore);
@@ -63,6 +65,12 @@ async fn a_broken_store_fails_with_the_check_name() {
         }
         async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
             self.0.list_pending(limit).await
+        }
+        async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+            self.0.claim_for_inquiry(claim).await
+        }
+        async fn check_writable(&self) -> Result<(), StoreError> {
+            self.0.check_writable().await
         }
         async fn state_changes(&self, id: &str) -> Result<Vec<StateChange>, StoreError> {
             self.0.state_changes(id).await

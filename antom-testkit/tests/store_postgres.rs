@@ -126,6 +126,7 @@ fn new_order(id: &str, amount: Amount) -> NewOrder {
         description: "test".into(),
         payment_method_type: "CARD".into(),
         buyer_id: Some("buyer".into()),
+        session_expires_at_ms: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn new_order(id: &str, amount: Amount) -> NewOrder {
         description: "test".into(),
         payment_method_type: "CARD".into(),
         buyer_id: None,
+        session_expires_at_ms: None,
     }
 }
 

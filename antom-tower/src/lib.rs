@@ -61,6 +61,8 @@ pub use verify_response::{ResponseSignature, VerifyResponseError, VerifyResponse
 pub mod checkout;
 pub mod client;
 pub mod config;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod store;
 
 /// The boxed error the layers return and accept from inner services.

@@ -275,6 +275,25 @@ async fn the_replay_window_is_configurable() {
     assert_eq!(rejection_body(&answer.body).0, "request_time_too_old");
 }
 
+#[tokio::test]
+async fn a_request_time_beyond_the_year_2262_is_in_the_future_not_unparseable() {
+    // Nanoseconds since 1970 overflow an i64 in April 2262: such a time must
+    // still be judged as a time (far ahead), in every accepted form.
+    for time in [
+        "2300-01-01T00:00:00Z",
+        "2300-01-01T08:00:00+0800",
+        "10413792000000",
+        "99999999999999999999",
+    ] {
+        let notification = Notification::signed_with(&antom_v1(), 1, NOTIFY_PATH, NOTIFY_PATH, CLIENT_ID, time);
+        let counter = CallCounter::default();
+        let answer = call(layer().layer(echo_handler(counter.clone())), notification.request(None)).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{time}");
+        assert_eq!(rejection_body(&answer.body).0, "request_time_in_future", "{time}");
+        assert_eq!(counter.get(), 0, "{time}");
+    }
+}
+
 #[test]
 fn defaults_are_documented_values() {
     assert_eq!(DEFAULT_MAX_NOTIFICATION_BYTES, 64 * 1024);

@@ -134,13 +134,18 @@ pub fn router(checkout: &Checkout, options: PageOptions) -> Router {
         .merge(checkout.router())
 }
 
-/// Serves [`router`] on `listener` until `shutdown` resolves.
+/// Serves [`router`] on `listener` until `shutdown` resolves, with
+/// [`antom_tower::serve::Server`]'s header read timeout, idle timeout and
+/// connection bound (`axum::serve` has none of them).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    antom_tower::serve::Server::new(listener)
+        .with_graceful_shutdown(shutdown)
+        .serve(app)
+        .await
 }
 
 async fn serve_sdk(file: PathBuf) -> Response {

@@ -23,8 +23,6 @@ use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::util::BoxCloneService;
 use tower::{service_fn, ServiceBuilder, ServiceExt};
@@ -85,21 +83,11 @@ pub fn app(
     }))
 }
 
-/// Serves [`app`] on `listener` (HTTP/1.1) until the task is dropped.
+/// Serves [`app`] on `listener` (HTTP/1.1) until the task is dropped, through
+/// [`antom_tower::serve::Server`]: hyper's HTTP/1 connections with a header
+/// read timeout, an idle timeout and a bound on open connections.
 pub async fn serve(listener: TcpListener, shop: Shop, verify: VerifyNotificationLayer) -> std::io::Result<()> {
-    let app = app(shop, verify);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let service = TowerToHyperService::new(app.clone());
-        tokio::spawn(async move {
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(error = %e, "connection closed");
-            }
-        });
-    }
+    antom_tower::serve::Server::new(listener).serve(app(shop, verify)).await
 }
 
 async fn create_session(shop: &Shop, request: Request<Incoming>) -> Response<Body> {

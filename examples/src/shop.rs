@@ -324,6 +324,7 @@ pub fn validate(input: SessionRequest) -> Result<NewOrder, ShopError> {
         description: description.to_owned(),
         payment_method_type: method.to_owned(),
         buyer_id: input.buyer_id,
+        session_expires_at_ms: None,
     })
 }
 

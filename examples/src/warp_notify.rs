@@ -24,8 +24,6 @@ use antom_tower::verify_notification::{VerifiedNotificationHeaders, VerifyNotifi
 use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::util::BoxCloneService;
 use tower::{service_fn, ServiceBuilder, ServiceExt};
@@ -133,19 +131,8 @@ pub fn app(
 
 /// Serves [`app`] on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, shop: Shop, verify: VerifyNotificationLayer) -> std::io::Result<()> {
-    let app = app(shop, verify);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let service = TowerToHyperService::new(app.clone());
-        tokio::spawn(async move {
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(error = %e, "connection closed");
-            }
-        });
-    }
+    // hyper's HTTP/1 connections with a header read timeout, an idle timeout and a connection bound.
+    antom_tower::serve::Server::new(listener).serve(app(shop, verify)).await
 }
 
 fn reply<T: serde::Serialize>(result: Result<T, ShopError>) -> warp::reply::Response {

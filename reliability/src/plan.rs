@@ -108,6 +108,7 @@ impl PlannedOrder {
             description: "reliability load".into(),
             payment_method_type: "ALIPAY_CN".into(),
             buyer_id: None,
+            session_expires_at_ms: None,
         }
     }
 }

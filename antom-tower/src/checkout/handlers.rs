@@ -111,11 +111,13 @@ pub(crate) async fn create_session(
         Ok(json) => json,
         Err(rejection) => return error(StatusCode::BAD_REQUEST, "invalid_json", &rejection.body_text()),
     };
-    let new_order = match validate(input) {
+    let mut new_order = match validate(input) {
         Ok(order) => order,
         Err(message) => return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_order", &message),
     };
     let inner = &checkout.inner;
+    let session_expiry = inner.session_ttl.and_then(session_expiry);
+    new_order.session_expires_at_ms = session_expiry.as_ref().map(|(ms, _)| *ms);
     let order = match inner.store.create_order(new_order).await {
         Ok(order) => order,
         Err(e) => return store_error(e),
@@ -128,6 +130,8 @@ pub(crate) async fn create_session(
         with_order_id(&inner.redirect_url, &order.order_id),
     )
     .with_payment_notify_url(inner.notify_url.clone());
+    let mut request = request;
+    request.payment_session_expiry_time = session_expiry.map(|(_, text)| text);
     let request = match &order.buyer_id {
         Some(buyer_id) => {
             let mut request = request;
@@ -173,6 +177,49 @@ pub(crate) async fn create_session(
 }
 
 pub(crate) async fn notify(State(checkout): State<Checkout>, body: Bytes) -> Response {
+    // Handled on a task of its own: if Antom hangs up mid-request, the store
+    // write still finishes (and its resend is then a duplicate), rather than
+    // being dropped half-way.
+    match tokio::spawn(handle_notification(checkout, body)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "notification handler failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the notification could not be handled",
+            )
+        }
+    }
+}
+
+/// `GET {prefix}/ready`: 200 while the store takes writes, 503 otherwise.
+pub(crate) async fn ready(State(checkout): State<Checkout>) -> Response {
+    match tokio::time::timeout(READY_TIMEOUT, checkout.inner.store.check_writable()).await {
+        Ok(Ok(())) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check: the store cannot take writes");
+            error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", &e.to_string())
+        }
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "the store did not answer within 2 s",
+        ),
+    }
+}
+
+/// How long the readiness route waits for the store.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `ttl` from now as epoch milliseconds and as the RFC 3339 text Antom takes.
+fn session_expiry(ttl: std::time::Duration) -> Option<(i64, String)> {
+    let ms = crate::store::now_ms().checked_add(i64::try_from(ttl.as_millis()).ok()?)?;
+    let at = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)?;
+    Some((ms, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)))
+}
+
+async fn handle_notification(checkout: Checkout, body: Bytes) -> Response {
     let notification = match Notification::from_slice(&body) {
         Ok(notification) => notification,
         Err(e) => {
@@ -333,6 +380,7 @@ fn validate(input: CreateSessionRequest) -> Result<NewOrder, String> {
         description: description.to_string(),
         payment_method_type: method.to_string(),
         buyer_id: input.buyer_id,
+        session_expires_at_ms: None,
     })
 }
 

@@ -6,6 +6,11 @@
 //! | `POST {prefix}/notify` | behind [`VerifyNotificationLayer`]: applies the verified result to the store and acknowledges only once the store has durably accepted it |
 //! | `GET {prefix}/orders/{id}` | the order and its status; while pending, asks Antom (inquiryPayment) at most once per 2 s per order |
 //! | `GET {prefix}/return` | the paymentRedirectUrl landing page: JSON, or a small HTML page that polls until the status is final |
+//! | `GET {prefix}/ready` | readiness for a load balancer: 200 while the store takes writes ([`OrderStore::check_writable`]), 503 otherwise |
+//!
+//! Serve the router with timeouts and a connection bound, as
+//! [`crate::serve`] does: a server without a header read timeout can be kept
+//! busy by connections that never finish their headers.
 //!
 //! ```no_run
 //! use antom_tower::checkout::Checkout;
@@ -18,7 +23,7 @@
 //! let _reconciler = checkout.reconciler().spawn();
 //! let app = axum::Router::new().merge(checkout.router());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app).await?;
+//! antom_tower::serve::Server::new(listener).serve(app).await?;
 //! # Ok(()) }
 //! ```
 
@@ -57,6 +62,7 @@ pub(crate) struct Inner {
     pub(crate) redirect_url: String,
     pub(crate) notify_layer: VerifyNotificationLayer,
     pub(crate) recent_inquiries: moka::future::Cache<String, ()>,
+    pub(crate) session_ttl: Option<Duration>,
 }
 
 /// A missing or invalid checkout setting.
@@ -115,6 +121,7 @@ impl Checkout {
             )
             .route(&format!("{p}/orders/{{id}}"), get(handlers::get_order))
             .route(&format!("{p}/return"), get(handlers::return_page))
+            .route(&format!("{p}/ready"), get(handlers::ready))
             .with_state(self.clone())
     }
 
@@ -145,6 +152,7 @@ pub struct CheckoutBuilder {
     redirect_url: Option<String>,
     prefix: Option<String>,
     inquiry_interval: Option<Duration>,
+    session_ttl: Option<Duration>,
 }
 
 impl CheckoutBuilder {
@@ -203,6 +211,15 @@ impl CheckoutBuilder {
         self
     }
 
+    /// How long a payment session stays open: sent to Antom as
+    /// `paymentSessionExpiryTime` and stored with the order, so reconciliation
+    /// closes the order once it passed. Default: not sent, Antom's default of
+    /// about 14 minutes ([`crate::store::DEFAULT_SESSION_TTL`]).
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = Some(ttl);
+        self
+    }
+
     /// Builds the checkout.
     pub fn build(self) -> Result<Checkout, CheckoutBuildError> {
         let prefix = self.prefix.unwrap_or_default();
@@ -227,6 +244,7 @@ impl CheckoutBuilder {
                     .time_to_live(inquiry_interval)
                     .max_capacity(100_000)
                     .build(),
+                session_ttl: self.session_ttl,
             }),
         })
     }

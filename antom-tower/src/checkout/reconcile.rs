@@ -1,22 +1,43 @@
 //! Settling pending orders by asking Antom: on demand (the orders route) and in
 //! a background sweep, so a payment is never stuck when every notification was lost.
+//!
+//! A sweep pages through every unsettled order, least recently inquired first,
+//! claiming a batch at a time from the store ([`OrderStore::claim_for_inquiry`]):
+//! a claim leases its orders, so several instances sweeping one PostgreSQL never
+//! inquire the same order at once, and an order is inquired at most once per
+//! sweep. Inquiries are paced ([`Reconciler::inquiries_per_second`]), so with N
+//! unsettled orders a sweep takes about N / rate seconds and every order is
+//! inquired at least once every `max(interval, N / rate)` (at the defaults,
+//! 10 per second: 1,000 pending orders are all looked at within 100 s).
+//!
+//! An order still unpaid past its payment session's expiry plus a grace period
+//! is closed: cancelled at Antom (so it can no longer be paid), then `Expired`;
+//! it is not inquired again.
+//!
+//! [`OrderStore::claim_for_inquiry`]: crate::store::OrderStore::claim_for_inquiry
 
 use std::time::Duration;
 
-use antom_types::{InquiryPaymentRequest, InquiryPaymentResponse, PaymentStatus};
+use antom_types::{CancelRequest, InquiryPaymentRequest, InquiryPaymentResponse, PaymentStatus};
 use tokio::task::JoinHandle;
 
 use super::handlers::failure_outcome;
 use super::Checkout;
 use crate::client::ClientError;
-use crate::store::{Order, OrderStatus, PaymentOutcome, PaymentResult, ResultSource, StoreError};
+use crate::store::{InquiryClaim, Order, OrderStatus, PaymentOutcome, PaymentResult, ResultSource, StoreError};
 
-/// Runs inquiryPayment for orders still created or pending, applying final results.
+/// Runs inquiryPayment for orders still created or pending, applying final
+/// results, and closes the ones whose session expired unpaid.
 ///
 /// ```no_run
 /// # async fn run(checkout: antom_tower::checkout::Checkout) {
 /// use std::time::Duration;
-/// let handle = checkout.reconciler().interval(Duration::from_secs(60)).min_age(Duration::from_secs(30)).spawn();
+/// let handle = checkout
+///     .reconciler()
+///     .interval(Duration::from_secs(60))
+///     .min_age(Duration::from_secs(30))
+///     .inquiries_per_second(10)
+///     .spawn();
 /// # handle.abort(); }
 /// ```
 pub struct Reconciler {
@@ -24,6 +45,9 @@ pub struct Reconciler {
     interval: Duration,
     min_age: Duration,
     batch: usize,
+    inquiries_per_second: u32,
+    lease: Duration,
+    expiry_grace: Duration,
 }
 
 /// What one sweep did.
@@ -35,9 +59,14 @@ pub struct ReconcileReport {
     pub settled: usize,
     /// Orders Antom still reports as processing.
     pub still_pending: usize,
+    /// Of `settled`: orders closed because their session expired unpaid.
+    pub expired: usize,
     /// Inquiries or store writes that failed (retried next sweep).
     pub errors: usize,
 }
+
+/// The default grace after a session's expiry before an unpaid order is closed.
+pub const DEFAULT_EXPIRY_GRACE: Duration = Duration::from_secs(2 * 60);
 
 impl Reconciler {
     pub(crate) fn new(checkout: Checkout) -> Self {
@@ -46,10 +75,14 @@ impl Reconciler {
             interval: Duration::from_secs(60),
             min_age: Duration::from_secs(10),
             batch: 100,
+            inquiries_per_second: 10,
+            lease: Duration::from_secs(5 * 60),
+            expiry_grace: DEFAULT_EXPIRY_GRACE,
         }
     }
 
-    /// Time between sweeps (default 60 s).
+    /// Time between the start of one sweep and the next (default 60 s). A
+    /// sweep that takes longer is followed at once by the next.
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
@@ -61,34 +94,75 @@ impl Reconciler {
         self
     }
 
-    /// Orders per sweep (default 100).
+    /// Orders claimed from the store at a time (default 100). A sweep goes on
+    /// claiming until it has looked at every unsettled order.
     pub fn batch(mut self, batch: usize) -> Self {
-        self.batch = batch;
+        self.batch = batch.max(1);
         self
     }
 
-    /// One sweep over the pending orders.
+    /// At most this many inquiryPayment calls per second from this instance
+    /// (default 10). Antom's guidance is one inquiry per order every 2 s while
+    /// a buyer waits; a background sweep stays far below any rate limit.
+    pub fn inquiries_per_second(mut self, rate: u32) -> Self {
+        self.inquiries_per_second = rate.max(1);
+        self
+    }
+
+    /// How long a claimed batch belongs to this instance (default 5 min): keep
+    /// it above `batch / inquiries_per_second`. An instance that dies
+    /// mid-sweep leaves its batch to the others once the lease runs out.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long after a session's expiry an unpaid order is closed (default
+    /// [`DEFAULT_EXPIRY_GRACE`]): Antom closes it itself about then.
+    pub fn expiry_grace(mut self, grace: Duration) -> Self {
+        self.expiry_grace = grace;
+        self
+    }
+
+    /// One sweep over every unsettled order.
     pub async fn run_once(&self) -> ReconcileReport {
         let mut report = ReconcileReport::default();
-        let pending = match self.checkout.inner.store.list_pending(self.batch).await {
-            Ok(pending) => pending,
-            Err(e) => {
-                tracing::warn!(error = %e, "reconciliation could not list pending orders");
-                report.errors += 1;
-                return report;
+        let sweep_started = crate::store::now_ms();
+        let mut pace = tokio::time::interval(Duration::from_secs(1) / self.inquiries_per_second);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let now = crate::store::now_ms();
+            let claim = InquiryClaim {
+                limit: self.batch,
+                now_ms: now,
+                created_before_ms: now.saturating_sub(millis(self.min_age)),
+                inquired_before_ms: sweep_started,
+                lease_until_ms: now.saturating_add(millis(self.lease)),
+            };
+            let batch = match self.checkout.inner.store.claim_for_inquiry(&claim).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reconciliation could not claim pending orders");
+                    report.errors += 1;
+                    break;
+                }
+            };
+            if batch.is_empty() {
+                break;
             }
-        };
-        let now = crate::store::now_ms();
-        let min_age_ms = i64::try_from(self.min_age.as_millis()).unwrap_or(i64::MAX);
-        for order in pending
-            .into_iter()
-            .filter(|o| now.saturating_sub(o.created_at_ms) >= min_age_ms)
-        {
-            report.checked += 1;
-            match settle(&self.checkout, &order, ResultSource::Reconciliation).await {
-                Ok(Some(updated)) if updated.status != order.status => report.settled += 1,
-                Ok(_) => report.still_pending += 1,
-                Err(_) => report.errors += 1,
+            for order in batch {
+                pace.tick().await;
+                report.checked += 1;
+                match self.settle_one(&order).await {
+                    Ok(Some(updated)) if updated.status != order.status && updated.status.is_final() => {
+                        report.settled += 1;
+                        if updated.status == OrderStatus::Expired {
+                            report.expired += 1;
+                        }
+                    }
+                    Ok(_) => report.still_pending += 1,
+                    Err(_) => report.errors += 1,
+                }
             }
         }
         if report.checked > 0 {
@@ -108,6 +182,47 @@ impl Reconciler {
             }
         })
     }
+
+    /// Inquires about one order; closes it when its session expired unpaid.
+    async fn settle_one(&self, order: &Order) -> Result<Option<Order>, SettleError> {
+        let settled = settle(&self.checkout, order, ResultSource::Reconciliation).await?;
+        let current = settled.as_ref().unwrap_or(order);
+        let expired_at = order.session_expiry_ms().saturating_add(millis(self.expiry_grace));
+        if current.status.is_final() || crate::store::now_ms() < expired_at {
+            return Ok(settled);
+        }
+        close_expired(&self.checkout, current).await.map(Some)
+    }
+}
+
+/// Cancels an unpaid order whose session expired at Antom, so it can no longer
+/// be paid, then stores it `Expired`.
+async fn close_expired(checkout: &Checkout, order: &Order) -> Result<Order, SettleError> {
+    let request = CancelRequest::by_payment_request_id(order.payment_request_id.clone());
+    match checkout.inner.client.cancel(&request).await {
+        Ok(_) => {}
+        // Antom never had it, or closed it already: nothing can be paid either way.
+        Err(ClientError::Business { result, .. })
+            if matches!(result.result_code.as_str(), "ORDER_NOT_EXIST" | "ORDER_IS_CLOSED") => {}
+        Err(e) => {
+            tracing::warn!(order_id = %order.order_id, error = %e, "could not cancel an expired order at Antom");
+            return Err(SettleError::Client);
+        }
+    }
+    tracing::info!(order_id = %order.order_id, "closed an order whose payment session expired unpaid");
+    apply(
+        checkout,
+        order,
+        PaymentOutcome::Expired,
+        None,
+        None,
+        ResultSource::Reconciliation,
+    )
+    .await
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// For the orders route: if the order is not final and was not inquired in the
@@ -141,7 +256,8 @@ async fn settle(checkout: &Checkout, order: &Order, source: ResultSource) -> Res
         Ok(response) => response,
         Err(ClientError::Business { result, .. }) if result.result_code.as_str() == "ORDER_NOT_EXIST" => {
             // Antom never saw this paymentRequestId: session creation did not happen.
-            // Only an order that never reached pending and is old enough is closed.
+            // Only an order that never reached pending and is old enough is closed
+            // here (a pending one is closed once its session expired, by the sweep).
             if order.status == OrderStatus::Created && is_older_than(order, Duration::from_secs(15 * 60)) {
                 return apply(
                     checkout,

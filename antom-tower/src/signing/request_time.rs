@@ -23,6 +23,9 @@ use chrono::DateTime;
 /// assert_eq!(parse("2025-08-17T10:36:49+0800"), Some(t));
 /// assert_eq!(parse("2025-08-17T02:36:49Z"), Some(t));
 /// assert_eq!(parse("yesterday"), None);
+/// // Past the year 2262 (where nanoseconds since 1970 overflow an i64): still a time.
+/// assert!(parse("2300-01-01T00:00:00Z").is_some());
+/// assert!(parse("99999999999999999999").is_some());
 /// ```
 pub fn parse(value: &str) -> Option<SystemTime> {
     let value = value.trim();
@@ -35,9 +38,16 @@ pub fn parse(value: &str) -> Option<SystemTime> {
     let parsed = DateTime::parse_from_rfc3339(value)
         .or_else(|_| DateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f%z"))
         .ok()?;
-    let nanos = parsed.timestamp_nanos_opt()?;
-    let nanos = u64::try_from(nanos).ok()?;
-    Some(UNIX_EPOCH + Duration::from_nanos(nanos))
+    // Seconds and the sub-second part apart: nanoseconds since 1970 overflow
+    // an i64 after the year 2262, and such a time must read as "in the future".
+    let secs = parsed.timestamp();
+    let subsec = Duration::from_nanos(u64::from(parsed.timestamp_subsec_nanos()));
+    match u64::try_from(secs) {
+        Ok(secs) => UNIX_EPOCH.checked_add(Duration::from_secs(secs))?.checked_add(subsec),
+        Err(_) => UNIX_EPOCH
+            .checked_sub(Duration::from_secs(secs.unsigned_abs()))?
+            .checked_add(subsec),
+    }
 }
 
 /// Epoch seconds, milliseconds or nanoseconds, told apart by magnitude.
@@ -54,8 +64,10 @@ fn parse_epoch(digits: &str) -> Option<SystemTime> {
     } else {
         n
     };
-    let nanos = u64::try_from(nanos).ok()?;
-    Some(UNIX_EPOCH + Duration::from_nanos(nanos))
+    // Not through a u64 of nanoseconds, which ends in the year 2554.
+    let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+    let subsec = Duration::from_nanos(u64::try_from(nanos % 1_000_000_000).ok()?);
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))?.checked_add(subsec)
 }
 
 /// How far `value` is from `now`: `Ok(age)` when in the past (or now),

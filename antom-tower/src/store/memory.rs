@@ -6,7 +6,10 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::state::{self, Plan};
-use super::{now_ms, ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError};
+use super::{
+    now_ms, ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange,
+    StoreError,
+};
 
 /// Orders in memory: the default store, with nothing to set up.
 ///
@@ -31,6 +34,8 @@ struct Inner {
     by_payment_request_id: HashMap<String, String>,
     /// The state change log per order id, oldest first.
     changes: HashMap<String, Vec<StateChange>>,
+    /// Reconciliation leases: order id → until when (epoch ms).
+    leases: HashMap<String, i64>,
     next_seq: u64,
 }
 
@@ -155,6 +160,40 @@ impl OrderStore for MemoryOrderStore {
             .take(limit)
             .map(|(_, order)| order.clone())
             .collect())
+    }
+
+    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+        let mut inner = self.lock();
+        let Inner { orders, leases, .. } = &mut *inner;
+        let mut due: Vec<(Option<i64>, u64, String)> = orders
+            .values()
+            .filter(|(_, order)| {
+                !order.status.is_final()
+                    && order.created_at_ms <= claim.created_before_ms
+                    && order.last_inquiry_at_ms.is_none_or(|at| at < claim.inquired_before_ms)
+                    && leases.get(&order.order_id).is_none_or(|&until| until <= claim.now_ms)
+            })
+            .map(|(seq, order)| (order.last_inquiry_at_ms, *seq, order.order_id.clone()))
+            .collect();
+        // Never inquired (None) sorts first, as in the SQL stores.
+        due.sort();
+        due.truncate(claim.limit);
+        let mut claimed = Vec::with_capacity(due.len());
+        for (_, _, order_id) in due {
+            leases.insert(order_id.clone(), claim.lease_until_ms);
+            if let Some((_, order)) = orders.get_mut(&order_id) {
+                order.last_inquiry_at_ms = Some(claim.now_ms);
+                claimed.push(order.clone());
+            }
+        }
+        claimed.sort_by_key(|o| (o.created_at_ms, o.order_id.clone()));
+        Ok(claimed)
+    }
+
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        // Memory always takes writes (and loses them on exit: see the type's docs).
+        drop(self.lock());
+        Ok(())
     }
 
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {

@@ -227,7 +227,16 @@ pub struct NewOrder {
     pub payment_method_type: String,
     /// The merchant's buyer id, if any.
     pub buyer_id: Option<String>,
+    /// When the payment session expires (the `paymentSessionExpiryTime` sent
+    /// to Antom), in milliseconds since the Unix epoch. `None`: Antom's
+    /// default ([`DEFAULT_SESSION_TTL`] after creation). Reconciliation closes
+    /// an order still unpaid after it.
+    pub session_expires_at_ms: Option<i64>,
 }
+
+/// How long Antom keeps a payment session open when the request names no
+/// `paymentSessionExpiryTime`: about 14 minutes.
+pub const DEFAULT_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(14 * 60);
 
 /// A stored order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +265,12 @@ pub struct Order {
     pub updated_at_ms: i64,
     /// Starts at 1 and grows by one with every recorded state change.
     pub version: u64,
+    /// When the payment session expires, in milliseconds since the Unix
+    /// epoch, as given in [`NewOrder::session_expires_at_ms`].
+    pub session_expires_at_ms: Option<i64>,
+    /// When reconciliation last claimed the order for an `inquiryPayment`
+    /// ([`OrderStore::claim_for_inquiry`]), in milliseconds since the Unix epoch.
+    pub last_inquiry_at_ms: Option<i64>,
 }
 
 impl Order {
@@ -274,7 +289,18 @@ impl Order {
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
             version: 1,
+            session_expires_at_ms: new.session_expires_at_ms,
+            last_inquiry_at_ms: None,
         }
+    }
+
+    /// When the payment session expires: [`Order::session_expires_at_ms`],
+    /// or [`DEFAULT_SESSION_TTL`] after creation.
+    pub fn session_expiry_ms(&self) -> i64 {
+        self.session_expires_at_ms.unwrap_or_else(|| {
+            let ttl = i64::try_from(DEFAULT_SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
+            self.created_at_ms.saturating_add(ttl)
+        })
     }
 
     /// The refunded total as an [`Amount`] in the order's currency.
@@ -419,6 +445,25 @@ pub struct StateChange {
     pub at_ms: i64,
 }
 
+/// What [`OrderStore::claim_for_inquiry`] takes: which unsettled orders a
+/// reconciliation sweep may inquire about now, and for how long they are its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InquiryClaim {
+    /// At most this many orders.
+    pub limit: usize,
+    /// Now, in milliseconds since the Unix epoch.
+    pub now_ms: i64,
+    /// Only orders created at or before this time (younger ones are left to
+    /// their notifications).
+    pub created_before_ms: i64,
+    /// Only orders not claimed since this time: a sweep passes its own start,
+    /// so that it pages through every order once and never twice.
+    pub inquired_before_ms: i64,
+    /// The lease: until then no other claim (another instance's sweep) gets
+    /// the same orders.
+    pub lease_until_ms: i64,
+}
+
 /// Why a store refused or failed an operation.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -520,6 +565,7 @@ impl StoreError {
 ///         description: "Two coffees".into(),
 ///         payment_method_type: "ALIPAY_CN".into(),
 ///         buyer_id: None,
+///         session_expires_at_ms: None, // Antom's default: 14 minutes
 ///     })
 ///     .await?;
 /// store.mark_pending("order-1").await?;
@@ -576,9 +622,22 @@ pub trait OrderStore: Send + Sync + 'static {
     /// ([`StoreError::IllegalTransition`]). See [`state::plan_refund`].
     async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError>;
 
-    /// Up to `limit` orders still `Created` or `Pending`, oldest first: what
-    /// a reconciliation job should inquire about.
+    /// Up to `limit` orders still `Created` or `Pending`, oldest first.
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError>;
+
+    /// Claims up to `claim.limit` orders still `Created` or `Pending`, for a
+    /// reconciliation sweep to inquire about: those created at or before
+    /// `created_before_ms`, last claimed before `inquired_before_ms` (never
+    /// claimed first), whose lease has run out; least recently inquired
+    /// first, then oldest. Sets their `last_inquiry_at_ms` to `now_ms` and
+    /// leases them until `lease_until_ms`, atomically: two instances
+    /// claiming at once never get the same order. Does not change an
+    /// order's state or version.
+    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError>;
+
+    /// Writes to the store and reads back, durably, as a notification would:
+    /// `Ok` when the store can take writes now. For readiness checks.
+    async fn check_writable(&self) -> Result<(), StoreError>;
 
     /// Every recorded transition of the order, oldest first (empty for an
     /// unknown order).
@@ -609,6 +668,12 @@ macro_rules! forward_order_store {
             }
             async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
                 (**self).list_pending(limit).await
+            }
+            async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+                (**self).claim_for_inquiry(claim).await
+            }
+            async fn check_writable(&self) -> Result<(), StoreError> {
+                (**self).check_writable().await
             }
             async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
                 (**self).state_changes(order_id).await
@@ -654,10 +719,13 @@ pub(crate) mod sql {
         pub created_at_ms: i64,
         pub updated_at_ms: i64,
         pub version: i64,
+        pub session_expires_at_ms: Option<i64>,
+        pub last_inquiry_at_ms: Option<i64>,
     }
 
     pub(crate) const ORDER_COLUMNS: &str = "order_id, payment_request_id, amount_minor, currency, description, \
-         payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version";
+         payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version, \
+         session_expires_at_ms, last_inquiry_at_ms";
 
     pub(crate) const CHANGE_COLUMNS: &str =
         "order_id, version, from_status, to_status, source, refund_id, refund_amount_minor, result_code, at_ms";
@@ -693,9 +761,98 @@ pub(crate) mod sql {
                 created_at_ms: self.created_at_ms,
                 updated_at_ms: self.updated_at_ms,
                 version: unsigned("version", self.version)?,
+                session_expires_at_ms: self.session_expires_at_ms,
+                last_inquiry_at_ms: self.last_inquiry_at_ms,
             })
         }
     }
+
+    /// A write transaction on a pooled connection, begun and ended with plain
+    /// `BEGIN` / `COMMIT` / `ROLLBACK` statements.
+    ///
+    /// Why not sqlx's `Transaction`: after a write error (a full disk, an I/O
+    /// error) SQLite has already rolled back, sqlx's own `ROLLBACK` then fails
+    /// and leaves the connection marked as inside a transaction, so every later
+    /// write on it fails; and a future dropped mid-transaction (a client that
+    /// hung up) hands the connection back to the pool. Here a connection whose
+    /// transaction did not end cleanly is closed instead of returned: the
+    /// database rolls back what was not committed, and the pool opens a fresh
+    /// connection for the next caller.
+    pub(crate) struct WriteTx<DB: sqlx::Database> {
+        conn: sqlx::pool::PoolConnection<DB>,
+        open: bool,
+    }
+
+    impl<DB: sqlx::Database> WriteTx<DB>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        /// Takes a connection from `pool` and runs `begin` on it.
+        pub(crate) async fn begin(pool: &sqlx::Pool<DB>, begin: &'static str) -> Result<Self, StoreError> {
+            let conn = pool.acquire().await.map_err(db_err)?;
+            // Marked open before BEGIN is sent: if it fails or is dropped half-way, the state is unknown.
+            let mut tx = WriteTx { conn, open: true };
+            sqlx::Executor::execute(&mut *tx.conn, begin).await.map_err(db_err)?;
+            Ok(tx)
+        }
+
+        /// The connection, for the statements of the transaction.
+        pub(crate) fn conn(&mut self) -> &mut DB::Connection {
+            &mut self.conn
+        }
+
+        /// Commits; `Ok` once the database says the change is durable.
+        pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+            sqlx::Executor::execute(&mut *self.conn, "COMMIT")
+                .await
+                .map_err(db_err)?;
+            self.open = false;
+            Ok(())
+        }
+
+        /// Rolls back.
+        pub(crate) async fn rollback(mut self) -> Result<(), StoreError> {
+            sqlx::Executor::execute(&mut *self.conn, "ROLLBACK")
+                .await
+                .map_err(db_err)?;
+            self.open = false;
+            Ok(())
+        }
+    }
+
+    impl<DB: sqlx::Database> Drop for WriteTx<DB> {
+        fn drop(&mut self) {
+            if self.open {
+                tracing::debug!("closing a store connection whose transaction did not end cleanly");
+                self.conn.close_on_drop();
+            }
+        }
+    }
+
+    /// Claims orders for reconciliation ([`OrderStore::claim_for_inquiry`]) in
+    /// one statement, the same in both dialects but for the row lock PostgreSQL
+    /// takes to skip what another instance is claiming (`lock`). Parameters:
+    /// `$1` now, `$2` lease until, `$3` created before, `$4` inquired before,
+    /// `$5` limit.
+    pub(crate) fn claim_sql(lock: &str) -> String {
+        format!(
+            "UPDATE antom_orders SET last_inquiry_at_ms = $1, inquiry_lease_until_ms = $2 \
+             WHERE seq IN (SELECT seq FROM antom_orders WHERE status IN ('created', 'pending') \
+             AND created_at_ms <= $3 AND (last_inquiry_at_ms IS NULL OR last_inquiry_at_ms < $4) \
+             AND (inquiry_lease_until_ms IS NULL OR inquiry_lease_until_ms <= $1) \
+             ORDER BY last_inquiry_at_ms NULLS FIRST, seq LIMIT $5{lock}) \
+             RETURNING {ORDER_COLUMNS}"
+        )
+    }
+
+    /// Sorts claimed orders as the claim chose them (`RETURNING` keeps no order).
+    pub(crate) fn sort_claimed(orders: &mut [Order]) {
+        orders.sort_by_key(|o| (o.created_at_ms, o.order_id.clone()));
+    }
+
+    /// The readiness write ([`OrderStore::check_writable`]), both dialects. `$1`: now.
+    pub(crate) const HEALTH_SQL: &str = "INSERT INTO antom_store_health (id, checked_at_ms) VALUES (1, $1) \
+         ON CONFLICT (id) DO UPDATE SET checked_at_ms = excluded.checked_at_ms";
 
     /// Maps a sqlx error: undecodable data is [`StoreError::Corrupt`],
     /// everything else (I/O, pool, database errors) [`StoreError::Unavailable`].
@@ -733,6 +890,8 @@ pub(crate) mod sql {
                     created_at_ms: row.try_get("created_at_ms")?,
                     updated_at_ms: row.try_get("updated_at_ms")?,
                     version: row.try_get("version")?,
+                    session_expires_at_ms: row.try_get("session_expires_at_ms")?,
+                    last_inquiry_at_ms: row.try_get("last_inquiry_at_ms")?,
                 })
             };
             read().map_err($crate::store::sql::db_err)?.into_order()

@@ -4,18 +4,37 @@ use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::Postgres;
 
-use super::sql::{change_from_row, db_err, is_unique_violation, order_from_row, signed, CHANGE_COLUMNS, ORDER_COLUMNS};
+use super::sql::{
+    change_from_row, claim_sql, db_err, is_unique_violation, order_from_row, signed, sort_claimed, WriteTx,
+    CHANGE_COLUMNS, HEALTH_SQL, ORDER_COLUMNS,
+};
 use super::state::{self, Change, Plan};
 use super::{
-    now_ms, ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError,
-    MAX_CAS_ATTEMPTS,
+    now_ms, ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange,
+    StoreError, MAX_CAS_ATTEMPTS,
 };
 
 /// The schema migrations, in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "orders", include_str!("../../migrations/postgres/0001_orders.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "orders", include_str!("../../migrations/postgres/0001_orders.sql")),
+    (
+        2,
+        "reconciliation",
+        include_str!("../../migrations/postgres/0002_reconciliation.sql"),
+    ),
+];
+
+/// How long a caller waits for a pooled connection before the store answers
+/// [`StoreError::Unavailable`] (see [`PostgresOrderStore::connect`]): well under
+/// the time Antom waits for an answer, so an outage shows as a quick 503 and
+/// Antom resends.
+pub const DEFAULT_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The `BEGIN` of every write transaction.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
 /// The first key of the advisory lock taken while migrating; the second is
 /// the hash of the schema name, so stores in different schemas migrate in
@@ -51,13 +70,26 @@ enum Key<'a> {
 
 impl PostgresOrderStore {
     /// Connects to `url` (`postgres://user:password@host:5432/database`)
-    /// with a pool of up to 10 connections, and runs the migrations.
+    /// with a pool of up to 10 connections and an acquire timeout of
+    /// [`DEFAULT_ACQUIRE_TIMEOUT`], and runs the migrations.
     pub async fn connect(url: &str) -> Result<PostgresOrderStore, StoreError> {
-        let pool = PgPoolOptions::new()
+        PostgresOrderStore::connect_with(url, Self::pool_options()).await
+    }
+
+    /// The pool options [`connect`](Self::connect) uses: 10 connections, a
+    /// [`DEFAULT_ACQUIRE_TIMEOUT`] acquire timeout, each connection checked
+    /// before use. Adjust and pass to [`connect_with`](Self::connect_with).
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new()
             .max_connections(10)
-            .connect(url)
-            .await
-            .map_err(db_err)?;
+            .acquire_timeout(DEFAULT_ACQUIRE_TIMEOUT)
+            .test_before_acquire(true)
+    }
+
+    /// Connects to `url` with the pool `options`, and runs the migrations.
+    /// Keep the acquire timeout well under Antom's notification timeout.
+    pub async fn connect_with(url: &str, options: PgPoolOptions) -> Result<PostgresOrderStore, StoreError> {
+        let pool = options.connect(url).await.map_err(db_err)?;
         PostgresOrderStore::from_pool(pool).await
     }
 
@@ -84,22 +116,22 @@ impl PostgresOrderStore {
     /// that the constructors' futures are `Send` (so they could not be spawned).
     fn migrate(&self) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + '_>> {
         Box::pin(async move {
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
+            let mut tx = WriteTx::<Postgres>::begin(&self.pool, BEGIN).await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
                 .bind(MIGRATION_LOCK_KEY)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await
                 .map_err(db_err)?;
             sqlx::query(
                 "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
                      version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
             )
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await
             .map_err(db_err)?;
             let current: i64 =
                 sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM antom_store_migrations")
-                    .fetch_one(&mut *tx)
+                    .fetch_one(tx.conn())
                     .await
                     .map_err(db_err)?;
             for &(version, name, sql) in MIGRATIONS {
@@ -107,16 +139,16 @@ impl PostgresOrderStore {
                     continue;
                 }
                 // Several statements: sent unprepared (`&str` without arguments).
-                sqlx::Executor::execute(&mut *tx, sql).await.map_err(db_err)?;
+                sqlx::Executor::execute(tx.conn(), sql).await.map_err(db_err)?;
                 sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)")
                     .bind(version)
                     .bind(name)
                     .bind(now_ms())
-                    .execute(&mut *tx)
+                    .execute(tx.conn())
                     .await
                     .map_err(db_err)?;
             }
-            tx.commit().await.map_err(db_err)
+            tx.commit().await
         })
     }
 
@@ -141,11 +173,7 @@ impl PostgresOrderStore {
 
     /// Writes `change` if the order is still at the version read. `Ok(false)`
     /// when another writer got there first (the caller re-reads).
-    async fn write(
-        tx: &mut Transaction<'static, Postgres>,
-        order: &Order,
-        change: &Change,
-    ) -> Result<bool, StoreError> {
+    async fn write(conn: &mut PgConnection, order: &Order, change: &Change) -> Result<bool, StoreError> {
         let now = now_ms();
         let updated = sqlx::query(
             "UPDATE antom_orders SET status = $1, payment_id = $2, refunded_minor = $3, updated_at_ms = $4, \
@@ -157,7 +185,7 @@ impl PostgresOrderStore {
         .bind(now)
         .bind(&order.order_id)
         .bind(signed(order.version)?)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(db_err)?;
         if updated.rows_affected() != 1 {
@@ -177,7 +205,7 @@ impl PostgresOrderStore {
         .bind(change.refund_amount.map(signed).transpose()?)
         .bind(change.result_code.as_deref())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await;
         match inserted {
             Ok(_) => Ok(true),
@@ -199,15 +227,15 @@ impl PostgresOrderStore {
             },
         };
         for _ in 0..MAX_CAS_ATTEMPTS {
-            let mut tx = self.pool.begin().await.map_err(db_err)?;
-            let order = Self::fetch(&mut *tx, key, true).await?.ok_or_else(not_found)?;
+            let mut tx = WriteTx::<Postgres>::begin(&self.pool, BEGIN).await?;
+            let order = Self::fetch(tx.conn(), key, true).await?.ok_or_else(not_found)?;
             let previous = match refund_id {
                 Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
                     "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = $1 AND refund_id = $2",
                 )
                 .bind(&order.order_id)
                 .bind(refund_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.conn())
                 .await
                 .map_err(db_err)?
                 .flatten()
@@ -216,15 +244,15 @@ impl PostgresOrderStore {
             };
             match plan(&order, previous)? {
                 Plan::Unchanged(outcome) => {
-                    tx.commit().await.map_err(db_err)?;
+                    tx.commit().await?;
                     return Ok(outcome);
                 }
                 Plan::Change(change) => {
-                    if Self::write(&mut tx, &order, &change).await? {
-                        tx.commit().await.map_err(db_err)?;
+                    if Self::write(tx.conn(), &order, &change).await? {
+                        tx.commit().await?;
                         return Ok(change.outcome());
                     }
-                    tx.rollback().await.map_err(db_err)?;
+                    tx.rollback().await?;
                 }
             }
         }
@@ -240,8 +268,8 @@ impl OrderStore for PostgresOrderStore {
         let order = Order::from_new(new, now_ms());
         let result = sqlx::query(
             "INSERT INTO antom_orders (order_id, payment_request_id, amount_minor, currency, description, \
-             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, $9, $10, 1)",
+             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version, \
+             session_expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, $9, $10, 1, $11)",
         )
         .bind(&order.order_id)
         .bind(&order.payment_request_id)
@@ -253,6 +281,7 @@ impl OrderStore for PostgresOrderStore {
         .bind(order.status.as_str())
         .bind(order.created_at_ms)
         .bind(order.updated_at_ms)
+        .bind(order.session_expires_at_ms)
         .execute(&self.pool)
         .await;
         match result {
@@ -307,6 +336,35 @@ impl OrderStore for PostgresOrderStore {
             .await
             .map_err(db_err)?;
         rows.iter().map(|row| order_from_row!(row)).collect()
+    }
+
+    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+        // SKIP LOCKED: an instance claiming at the same time passes over the
+        // rows this one is taking instead of waiting for them or taking them too.
+        let rows = sqlx::query(&claim_sql(" FOR UPDATE SKIP LOCKED"))
+            .bind(claim.now_ms)
+            .bind(claim.lease_until_ms)
+            .bind(claim.created_before_ms)
+            .bind(claim.inquired_before_ms)
+            .bind(i64::try_from(claim.limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut orders = rows
+            .iter()
+            .map(|row| order_from_row!(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        sort_claimed(&mut orders);
+        Ok(orders)
+    }
+
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        sqlx::query(HEALTH_SQL)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {

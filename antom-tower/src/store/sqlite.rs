@@ -6,18 +6,30 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Sqlite;
 
-use super::sql::{change_from_row, db_err, is_unique_violation, order_from_row, signed, CHANGE_COLUMNS, ORDER_COLUMNS};
+use super::sql::{
+    change_from_row, claim_sql, db_err, is_unique_violation, order_from_row, signed, sort_claimed, WriteTx,
+    CHANGE_COLUMNS, HEALTH_SQL, ORDER_COLUMNS,
+};
 use super::state::{self, Change, Plan};
 use super::{
-    now_ms, ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError,
-    MAX_CAS_ATTEMPTS,
+    now_ms, ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange,
+    StoreError, MAX_CAS_ATTEMPTS,
 };
 
 /// The schema migrations, in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "orders", include_str!("../../migrations/sqlite/0001_orders.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "orders", include_str!("../../migrations/sqlite/0001_orders.sql")),
+    (
+        2,
+        "reconciliation",
+        include_str!("../../migrations/sqlite/0002_reconciliation.sql"),
+    ),
+];
 
 /// Orders in a SQLite database file.
 ///
@@ -27,8 +39,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "orders", include_str!("../../mig
 /// runs in a `BEGIN IMMEDIATE` transaction: writers are serialized and
 /// each read-decide-write sees the latest state.
 ///
-/// Tables: `antom_orders`, `antom_order_state_changes` and
-/// `antom_store_migrations`, created by [`SqliteOrderStore::open`].
+/// A write that fails half-way (a full disk, an I/O error) or whose caller
+/// is dropped mid-transaction closes its connection rather than return it to
+/// the pool, so one transient fault never wedges the store: the next write
+/// gets a fresh connection and succeeds once the fault has cleared.
+///
+/// Tables: `antom_orders`, `antom_order_state_changes`, `antom_store_health`
+/// and `antom_store_migrations`, created by [`SqliteOrderStore::open`].
 #[derive(Debug, Clone)]
 pub struct SqliteOrderStore {
     pool: SqlitePool,
@@ -133,11 +150,11 @@ impl SqliteOrderStore {
                 "CREATE TABLE IF NOT EXISTS antom_store_migrations (\
                      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
             )
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await
             .map_err(db_err)?;
             let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM antom_store_migrations")
-                .fetch_one(&mut *tx)
+                .fetch_one(tx.conn())
                 .await
                 .map_err(db_err)?;
             for &(version, name, sql) in MIGRATIONS {
@@ -145,21 +162,21 @@ impl SqliteOrderStore {
                     continue;
                 }
                 // Several statements: sent unprepared (`&str` without arguments).
-                sqlx::Executor::execute(&mut *tx, sql).await.map_err(db_err)?;
+                sqlx::Executor::execute(tx.conn(), sql).await.map_err(db_err)?;
                 sqlx::query("INSERT INTO antom_store_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)")
                     .bind(version)
                     .bind(name)
                     .bind(now_ms())
-                    .execute(&mut *tx)
+                    .execute(tx.conn())
                     .await
                     .map_err(db_err)?;
             }
-            tx.commit().await.map_err(db_err)
+            tx.commit().await
         })
     }
 
-    async fn begin_immediate(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+    async fn begin_immediate(&self) -> Result<WriteTx<Sqlite>, StoreError> {
+        WriteTx::begin(&self.pool, "BEGIN IMMEDIATE").await
     }
 
     async fn fetch(executor: impl sqlx::SqliteExecutor<'_>, key: Key<'_>) -> Result<Option<Order>, StoreError> {
@@ -178,7 +195,7 @@ impl SqliteOrderStore {
 
     /// Writes `change` if the order is still at the version read. `Ok(false)`
     /// when another writer got there first (the caller re-reads).
-    async fn write(tx: &mut Transaction<'static, Sqlite>, order: &Order, change: &Change) -> Result<bool, StoreError> {
+    async fn write(conn: &mut SqliteConnection, order: &Order, change: &Change) -> Result<bool, StoreError> {
         let now = now_ms();
         let updated = sqlx::query(
             "UPDATE antom_orders SET status = ?, payment_id = ?, refunded_minor = ?, updated_at_ms = ?, \
@@ -190,7 +207,7 @@ impl SqliteOrderStore {
         .bind(now)
         .bind(&order.order_id)
         .bind(signed(order.version)?)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(db_err)?;
         if updated.rows_affected() != 1 {
@@ -210,7 +227,7 @@ impl SqliteOrderStore {
         .bind(change.refund_amount.map(signed).transpose()?)
         .bind(change.result_code.as_deref())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await;
         match inserted {
             Ok(_) => Ok(true),
@@ -234,14 +251,14 @@ impl SqliteOrderStore {
         };
         for _ in 0..MAX_CAS_ATTEMPTS {
             let mut tx = self.begin_immediate().await?;
-            let order = Self::fetch(&mut *tx, key).await?.ok_or_else(not_found)?;
+            let order = Self::fetch(tx.conn(), key).await?.ok_or_else(not_found)?;
             let previous = match refund_id {
                 Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
                     "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = ? AND refund_id = ?",
                 )
                 .bind(&order.order_id)
                 .bind(refund_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.conn())
                 .await
                 .map_err(db_err)?
                 .flatten()
@@ -250,15 +267,15 @@ impl SqliteOrderStore {
             };
             match plan(&order, previous)? {
                 Plan::Unchanged(outcome) => {
-                    tx.commit().await.map_err(db_err)?;
+                    tx.commit().await?;
                     return Ok(outcome);
                 }
                 Plan::Change(change) => {
-                    if Self::write(&mut tx, &order, &change).await? {
-                        tx.commit().await.map_err(db_err)?;
+                    if Self::write(tx.conn(), &order, &change).await? {
+                        tx.commit().await?;
                         return Ok(change.outcome());
                     }
-                    tx.rollback().await.map_err(db_err)?;
+                    tx.rollback().await?;
                 }
             }
         }
@@ -274,8 +291,8 @@ impl OrderStore for SqliteOrderStore {
         let order = Order::from_new(new, now_ms());
         let result = sqlx::query(
             "INSERT INTO antom_orders (order_id, payment_request_id, amount_minor, currency, description, \
-             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, 1)",
+             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version, \
+             session_expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, 1, ?)",
         )
         .bind(&order.order_id)
         .bind(&order.payment_request_id)
@@ -287,6 +304,7 @@ impl OrderStore for SqliteOrderStore {
         .bind(order.status.as_str())
         .bind(order.created_at_ms)
         .bind(order.updated_at_ms)
+        .bind(order.session_expires_at_ms)
         .execute(&self.pool)
         .await;
         match result {
@@ -341,6 +359,34 @@ impl OrderStore for SqliteOrderStore {
             .await
             .map_err(db_err)?;
         rows.iter().map(|row| order_from_row!(row)).collect()
+    }
+
+    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+        // One statement, so atomic; writers are serialized by SQLite's lock.
+        let rows = sqlx::query(&claim_sql(""))
+            .bind(claim.now_ms)
+            .bind(claim.lease_until_ms)
+            .bind(claim.created_before_ms)
+            .bind(claim.inquired_before_ms)
+            .bind(i64::try_from(claim.limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut orders = rows
+            .iter()
+            .map(|row| order_from_row!(row))
+            .collect::<Result<Vec<_>, _>>()?;
+        sort_claimed(&mut orders);
+        Ok(orders)
+    }
+
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        sqlx::query(HEALTH_SQL)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {

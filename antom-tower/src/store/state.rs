@@ -415,6 +415,7 @@ mod tests {
                 description: "d".into(),
                 payment_method_type: "CARD".into(),
                 buyer_id: None,
+                session_expires_at_ms: None,
             },
             1,
         );

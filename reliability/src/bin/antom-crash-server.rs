@@ -29,7 +29,8 @@ use std::time::Duration;
 
 use antom_reliability::shop::{Shop, ShopConfig};
 use antom_tower::store::{
-    ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, SqliteOrderStore, StateChange, StoreError,
+    ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, SqliteOrderStore,
+    StateChange, StoreError,
 };
 use async_trait::async_trait;
 
@@ -89,6 +90,12 @@ impl OrderStore for CrashingStore {
     }
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
         self.inner.list_pending(limit).await
+    }
+    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
+        self.inner.claim_for_inquiry(claim).await
+    }
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        self.inner.check_writable().await
     }
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
         self.inner.state_changes(order_id).await
