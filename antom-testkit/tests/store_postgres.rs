@@ -214,7 +214,7 @@ async fn concurrent_startup_migrates_once() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(migrations, 1);
+    assert_eq!(migrations, 2, "each migration applied once");
     stores[0].create_order(new_order("m", sgd(1))).await.unwrap();
     assert!(stores[5].get_order("order-m").await.unwrap().is_some());
     pool.close().await;

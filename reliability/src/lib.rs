@@ -10,12 +10,14 @@
 //!   right with each state change recorded exactly once.
 //! - [`send`]: a bounded-concurrency HTTP/1.1 client that posts signed
 //!   notifications and collects the answers.
-//! - [`pg`], [`sqlite`]: throwaway PostgreSQL schemas and SQLite files, and the
-//!   faults the tests inject into them.
+//! - [`pg`], [`sqlite`]: throwaway PostgreSQL schemas and servers and SQLite
+//!   files, and the faults the tests inject into them (a full disk, a server
+//!   stopped and started again); [`faults`]: a store switched off and on.
 //! - [`secrets`]: what the private keys look like in every text form, to search logs for.
 //!
 //! Everything listens and connects on 127.0.0.1 only.
 
+pub mod faults;
 pub mod pg;
 pub mod plan;
 pub mod secrets;

@@ -165,3 +165,135 @@ impl PgTableLock {
             .expect("ROLLBACK");
     }
 }
+
+/// A PostgreSQL server of one test's own (started by
+/// `scripts/postgres-test-server.sh` on a free port, in a directory of its
+/// own), so the test can stop and start it without touching the server the
+/// other tests share. Stopped and removed when dropped.
+pub struct OwnServer {
+    dir: std::path::PathBuf,
+    port: u16,
+    url: String,
+}
+
+impl OwnServer {
+    /// Starts one, or `None` (with a printed reason) when the PostgreSQL
+    /// tests are skipped: [`URL_VAR`] unset and `CI` unset.
+    pub async fn start(test: &str) -> Option<OwnServer> {
+        if std::env::var(URL_VAR).map_or(true, |url| url.trim().is_empty()) {
+            skip_or_fail(test, format!("{URL_VAR} is not set"))?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = std::env::temp_dir().join(unique("antom-pg-own"));
+        let mut server = OwnServer {
+            dir,
+            port,
+            url: String::new(),
+        };
+        server.url = server.run_script().await;
+        Some(server)
+    }
+
+    /// `postgres://postgres@127.0.0.1:<port>/antom_test`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`): every connection drops and
+    /// new ones are refused.
+    pub async fn stop(&self) {
+        let status = self
+            .as_owner(&pg_bin("pg_ctl"))
+            .args(["-D", &self.data(), "-m", "fast", "-w", "stop"])
+            .status()
+            .await
+            .expect("run pg_ctl");
+        assert!(status.success(), "pg_ctl stop failed");
+    }
+
+    /// Starts the stopped server again on the same port and data.
+    pub async fn restart(&self) {
+        let url = self.run_script().await;
+        assert_eq!(url, self.url);
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    async fn run_script(&self) -> String {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres-test-server.sh");
+        let output = tokio::process::Command::new("bash")
+            .arg(script)
+            .env("ANTOM_PG_PORT", self.port.to_string())
+            .env("ANTOM_PG_DIR", &self.dir)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .await
+            .expect("run scripts/postgres-test-server.sh");
+        assert!(output.status.success(), "scripts/postgres-test-server.sh failed");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout.lines().last().unwrap_or_default();
+        line.strip_prefix(&format!("{URL_VAR}="))
+            .unwrap_or_else(|| panic!("unexpected output of the script: {stdout}"))
+            .to_owned()
+    }
+
+    /// A command run as the cluster's owner (the `postgres` user when root).
+    fn as_owner(&self, program: &str) -> tokio::process::Command {
+        if is_root() {
+            let mut command = tokio::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--", program]);
+            command
+        } else {
+            tokio::process::Command::new(program)
+        }
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let mut command = if is_root() {
+            let mut command = std::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--", &pg_bin("pg_ctl")]);
+            command
+        } else {
+            std::process::Command::new(pg_bin("pg_ctl"))
+        };
+        let _ = command
+            .args(["-D", &self.data(), "-m", "immediate", "-w", "stop"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// A PostgreSQL server binary of the newest installed version.
+fn pg_bin(name: &str) -> String {
+    let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    dirs.sort_by_key(|d| {
+        d.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+    });
+    dirs.into_iter()
+        .rev()
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| name.to_owned())
+}

@@ -1,5 +1,6 @@
 //! The merchant server under test: the checkout routes of `antom-tower` on
-//! axum on 127.0.0.1, as an application mounts them.
+//! axum on 127.0.0.1, served by `antom_tower::serve::Server`, as an
+//! application mounts them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,10 +9,9 @@ use std::time::Duration;
 use antom_testkit::keys;
 use antom_tower::checkout::Checkout;
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
+use antom_tower::serve::{Server, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 use antom_tower::store::OrderStore;
 use antom_tower::verify_notification::VerifyNotificationLayer;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -33,9 +33,12 @@ pub struct ShopConfig {
     pub client_timeout: Duration,
     /// The notify layer's body read timeout; `None`: the layer's default.
     pub body_read_timeout: Option<Duration>,
-    /// Serve with hyper's `header_read_timeout` (and a timer) instead of
-    /// `axum::serve`, which sets no header timeout.
+    /// The server's header read timeout; `None`: the server's default (10 s).
     pub header_read_timeout: Option<Duration>,
+    /// The server's bound on open connections; `None`: its default (512).
+    pub max_connections: Option<usize>,
+    /// How long the checkout keeps a payment session open (`None`: Antom's default).
+    pub session_ttl: Option<Duration>,
 }
 
 impl Default for ShopConfig {
@@ -47,6 +50,8 @@ impl Default for ShopConfig {
             client_timeout: Duration::from_secs(5),
             body_read_timeout: None,
             header_read_timeout: None,
+            max_connections: None,
+            session_ttl: None,
         }
     }
 }
@@ -113,7 +118,11 @@ impl Shop {
         if let Some(timeout) = config.body_read_timeout {
             layer = layer.body_read_timeout(timeout);
         }
-        let checkout = Checkout::builder()
+        let mut builder = Checkout::builder();
+        if let Some(ttl) = config.session_ttl {
+            builder = builder.session_ttl(ttl);
+        }
+        let checkout = builder
             .client(client(&antom, config.client_retries, config.client_timeout))
             .shared_store(store)
             .notification_layer(layer)
@@ -128,12 +137,12 @@ impl Shop {
             .build()
             .expect("checkout settings are valid");
         let router = checkout.router();
-        let server = match config.header_read_timeout {
-            None => tokio::spawn(async move {
-                let _ = axum::serve(listener, router).await;
-            }),
-            Some(timeout) => serve_with_header_timeout(listener, router, timeout),
-        };
+        let server = Server::new(listener)
+            .header_read_timeout(config.header_read_timeout.unwrap_or(DEFAULT_HEADER_READ_TIMEOUT))
+            .max_connections(config.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS));
+        let server = tokio::spawn(async move {
+            let _ = server.serve(router).await;
+        });
         Shop {
             url,
             addr,
@@ -163,31 +172,4 @@ impl Shop {
     pub async fn order(&self, order_id: &str) -> (u16, Value) {
         send::get_json(&self.http, &format!("{}/antom/orders/{order_id}", self.url)).await
     }
-}
-
-/// Serves `router` with hyper's HTTP/1 server and a timer, so that a client
-/// sending its request headers too slowly (slow-loris) is cut off after
-/// `header_read_timeout`: what `axum::serve` does not do (it sets no timer,
-/// so hyper's header timeout never fires). The body is bounded by the notify
-/// layer's own body read timeout.
-pub fn serve_with_header_timeout(
-    listener: TcpListener,
-    router: axum::Router,
-    header_read_timeout: Duration,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let service = TowerToHyperService::new(router.clone());
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_read_timeout)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    })
 }

@@ -74,3 +74,81 @@ pub async fn age_order(path: &Path, order_id: &str, by: Duration) {
     assert_eq!(updated.rows_affected(), 1, "order {order_id} exists");
     let _ = conn.close().await;
 }
+
+/// A small tmpfs mounted for one test, so that it can fill the disk under a
+/// SQLite file (`SQLITE_FULL`) and free it again. Mounting needs root (as on
+/// the project's machines and CI); [`FullDisk::mount`] answers `None`
+/// otherwise, and the caller skips (or fails, when `CI` is set).
+pub struct FullDisk {
+    dir: tempfile::TempDir,
+    filler: std::path::PathBuf,
+}
+
+impl FullDisk {
+    /// Mounts a tmpfs of `size_kib` KiB on a fresh directory.
+    pub fn mount(size_kib: u32) -> Result<FullDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size_kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !status.success() {
+            return Err("mount -t tmpfs failed (needs root)".into());
+        }
+        let filler = dir.path().join("filler");
+        Ok(FullDisk { dir, filler })
+    }
+
+    /// The mounted directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills the file system to the last byte.
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&self.filler).expect("create the filler");
+        let chunk = vec![0u8; 4096];
+        loop {
+            match file.write(&chunk) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
+                Err(e) => panic!("filling the disk: {e}"),
+            }
+        }
+        // Byte-sized remains of the last block, then flush what is buffered.
+        while matches!(file.write(&[0u8]), Ok(1)) {}
+        let _ = file.sync_all();
+    }
+
+    /// Frees the space again.
+    pub fn free(&self) {
+        std::fs::remove_file(&self.filler).expect("remove the filler");
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Empties the SQLite file's write-ahead log (`wal_checkpoint(TRUNCATE)`), so
+/// the next write has to grow the file and meets a full disk at once.
+pub async fn truncate_wal(path: &Path) {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .busy_timeout(Duration::from_secs(10));
+    let mut conn = SqliteConnection::connect_with(&options).await.expect("connect");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await
+        .expect("checkpoint");
+    let _ = conn.close().await;
+}

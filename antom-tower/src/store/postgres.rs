@@ -228,7 +228,12 @@ impl PostgresOrderStore {
         };
         for _ in 0..MAX_CAS_ATTEMPTS {
             let mut tx = WriteTx::<Postgres>::begin(&self.pool, BEGIN).await?;
-            let order = Self::fetch(tx.conn(), key, true).await?.ok_or_else(not_found)?;
+            // Refusals end the transaction cleanly; only database errors (`?`) leave
+            // it to `WriteTx`'s drop, which closes the connection.
+            let Some(order) = Self::fetch(tx.conn(), key, true).await? else {
+                tx.rollback().await?;
+                return Err(not_found());
+            };
             let previous = match refund_id {
                 Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
                     "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = $1 AND refund_id = $2",
@@ -242,7 +247,14 @@ impl PostgresOrderStore {
                 .map(|v| u64::try_from(v).unwrap_or(0)),
                 None => None,
             };
-            match plan(&order, previous)? {
+            let planned = match plan(&order, previous) {
+                Ok(planned) => planned,
+                Err(refused) => {
+                    tx.rollback().await?;
+                    return Err(refused);
+                }
+            };
+            match planned {
                 Plan::Unchanged(outcome) => {
                     tx.commit().await?;
                     return Ok(outcome);

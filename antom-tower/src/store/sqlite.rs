@@ -105,7 +105,9 @@ impl SqliteOrderStore {
     }
 
     /// A private in-memory database, gone when the store is dropped: for tests.
-    /// Uses one connection (each SQLite in-memory connection is its own database).
+    /// Uses one connection (each SQLite in-memory connection is its own
+    /// database), so a database error in a write, which closes the
+    /// connection, also loses the data: use a file for anything else.
     pub async fn in_memory() -> Result<SqliteOrderStore, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")
             .map_err(StoreError::unavailable)?
@@ -251,7 +253,12 @@ impl SqliteOrderStore {
         };
         for _ in 0..MAX_CAS_ATTEMPTS {
             let mut tx = self.begin_immediate().await?;
-            let order = Self::fetch(tx.conn(), key).await?.ok_or_else(not_found)?;
+            // Refusals end the transaction cleanly; only database errors (`?`) leave
+            // it to `WriteTx`'s drop, which closes the connection.
+            let Some(order) = Self::fetch(tx.conn(), key).await? else {
+                tx.rollback().await?;
+                return Err(not_found());
+            };
             let previous = match refund_id {
                 Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
                     "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = ? AND refund_id = ?",
@@ -265,7 +272,14 @@ impl SqliteOrderStore {
                 .map(|v| u64::try_from(v).unwrap_or(0)),
                 None => None,
             };
-            match plan(&order, previous)? {
+            let planned = match plan(&order, previous) {
+                Ok(planned) => planned,
+                Err(refused) => {
+                    tx.rollback().await?;
+                    return Err(refused);
+                }
+            };
+            match planned {
                 Plan::Unchanged(outcome) => {
                     tx.commit().await?;
                     return Ok(outcome);
