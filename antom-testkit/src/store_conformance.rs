@@ -85,6 +85,7 @@ checks!(
     claims_page_through_unsettled_orders_once,
     claims_respect_leases_and_inquiry_order,
     claims_leave_young_orders_and_state_alone,
+    released_claims_can_be_claimed_by_a_later_sweep,
     concurrent_claims_never_share_an_order,
     check_writable_on_a_healthy_store,
 );
@@ -1255,6 +1256,37 @@ pub async fn claims_respect_leases_and_inquiry_order<S: OrderStore>(store: S) {
         order, expected,
         "never inquired first, then least recently inquired, oldest first"
     );
+}
+
+/// `release_inquiry_claims` ends this claim's lease (and only this claim's):
+/// a later sweep then gets the orders at once.
+pub async fn released_claims_can_be_claimed_by_a_later_sweep<S: OrderStore>(store: S) {
+    let tag = unique("claims-release");
+    let prefix = format!("order-{tag}");
+    let order = created(&store, &tag, sgd(100)).await;
+    let t1 = now_ms() + 1;
+    let claim = sweep_claim(100, t1);
+    assert_eq!(claim_all(&store, claim, &prefix).await.len(), 1);
+    let ids = vec![order.order_id.clone()];
+    store
+        .release_inquiry_claims(&ids, claim.lease_until_ms + 1)
+        .await
+        .expect("release_inquiry_claims");
+    assert!(
+        claim_all(&store, sweep_claim(100, t1 + 10), &prefix).await.is_empty(),
+        "another claim's lease is not released"
+    );
+    store
+        .release_inquiry_claims(&ids, claim.lease_until_ms)
+        .await
+        .expect("release_inquiry_claims");
+    let again = claim_all(&store, sweep_claim(100, t1 + 20), &prefix).await;
+    assert_eq!(again.len(), 1, "released: the next sweep claims it");
+    assert_eq!(again[0].last_inquiry_at_ms, Some(t1 + 20));
+    store
+        .release_inquiry_claims(&[], 0)
+        .await
+        .expect("releasing nothing is fine");
 }
 
 /// Orders younger than `created_before_ms` are not claimed; claiming changes

@@ -345,6 +345,9 @@ impl OrderStore for FlakyStore {
     async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
         self.inner.claim_for_inquiry(claim).await
     }
+    async fn release_inquiry_claims(&self, ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
+        self.inner.release_inquiry_claims(ids, lease_until_ms).await
+    }
     async fn check_writable(&self) -> Result<(), StoreError> {
         self.inner.check_writable().await
     }

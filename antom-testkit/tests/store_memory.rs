@@ -69,6 +69,9 @@ async fn a_broken_store_fails_with_the_check_name() {
         async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
             self.0.claim_for_inquiry(claim).await
         }
+        async fn release_inquiry_claims(&self, ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
+            self.0.release_inquiry_claims(ids, lease_until_ms).await
+        }
         async fn check_writable(&self) -> Result<(), StoreError> {
             self.0.check_writable().await
         }

@@ -78,6 +78,10 @@ impl<S: OrderStore> OrderStore for FaultyStore<S> {
         self.check()?;
         self.inner.claim_for_inquiry(claim).await
     }
+    async fn release_inquiry_claims(&self, ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.release_inquiry_claims(ids, lease_until_ms).await
+    }
     async fn check_writable(&self) -> Result<(), StoreError> {
         self.check()?;
         self.inner.check_writable().await

@@ -110,8 +110,9 @@ impl Reconciler {
     }
 
     /// How long a claimed batch belongs to this instance (default 5 min): keep
-    /// it above `batch / inquiries_per_second`. An instance that dies
-    /// mid-sweep leaves its batch to the others once the lease runs out.
+    /// it above `batch / inquiries_per_second`. The lease is released when
+    /// the batch is done; an instance that dies mid-sweep leaves its batch to
+    /// the others once the lease runs out.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
@@ -127,6 +128,7 @@ impl Reconciler {
     /// One sweep over every unsettled order.
     pub async fn run_once(&self) -> ReconcileReport {
         let mut report = ReconcileReport::default();
+        let store = &self.checkout.inner.store;
         let sweep_started = crate::store::now_ms();
         let mut pace = tokio::time::interval(Duration::from_secs(1) / self.inquiries_per_second);
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -139,7 +141,7 @@ impl Reconciler {
                 inquired_before_ms: sweep_started,
                 lease_until_ms: now.saturating_add(millis(self.lease)),
             };
-            let batch = match self.checkout.inner.store.claim_for_inquiry(&claim).await {
+            let batch = match store.claim_for_inquiry(&claim).await {
                 Ok(batch) => batch,
                 Err(e) => {
                     tracing::warn!(error = %e, "reconciliation could not claim pending orders");
@@ -150,6 +152,7 @@ impl Reconciler {
             if batch.is_empty() {
                 break;
             }
+            let claimed: Vec<String> = batch.iter().map(|o| o.order_id.clone()).collect();
             for order in batch {
                 pace.tick().await;
                 report.checked += 1;
@@ -163,6 +166,11 @@ impl Reconciler {
                     Ok(_) => report.still_pending += 1,
                     Err(_) => report.errors += 1,
                 }
+            }
+            // Done with them: a later sweep (of any instance) may take them again.
+            // If this fails, the leases simply run out.
+            if let Err(e) = store.release_inquiry_claims(&claimed, claim.lease_until_ms).await {
+                tracing::debug!(error = %e, "could not release reconciliation leases");
             }
         }
         if report.checked > 0 {

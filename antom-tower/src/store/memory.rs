@@ -190,6 +190,16 @@ impl OrderStore for MemoryOrderStore {
         Ok(claimed)
     }
 
+    async fn release_inquiry_claims(&self, order_ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        for id in order_ids {
+            if inner.leases.get(id) == Some(&lease_until_ms) {
+                inner.leases.remove(id);
+            }
+        }
+        Ok(())
+    }
+
     async fn check_writable(&self) -> Result<(), StoreError> {
         // Memory always takes writes (and loses them on exit: see the type's docs).
         drop(self.lock());

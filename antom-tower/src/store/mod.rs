@@ -635,6 +635,11 @@ pub trait OrderStore: Send + Sync + 'static {
     /// order's state or version.
     async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError>;
 
+    /// Ends the lease of a claim on the given orders once the sweep is done
+    /// with them, so a later sweep need not wait for it to run out. Only the
+    /// leases still set to `lease_until_ms` (this claim's) are released.
+    async fn release_inquiry_claims(&self, order_ids: &[String], lease_until_ms: i64) -> Result<(), StoreError>;
+
     /// Writes to the store and reads back, durably, as a notification would:
     /// `Ok` when the store can take writes now. For readiness checks.
     async fn check_writable(&self) -> Result<(), StoreError>;
@@ -671,6 +676,9 @@ macro_rules! forward_order_store {
             }
             async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
                 (**self).claim_for_inquiry(claim).await
+            }
+            async fn release_inquiry_claims(&self, order_ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
+                (**self).release_inquiry_claims(order_ids, lease_until_ms).await
             }
             async fn check_writable(&self) -> Result<(), StoreError> {
                 (**self).check_writable().await
@@ -842,6 +850,17 @@ pub(crate) mod sql {
              AND (inquiry_lease_until_ms IS NULL OR inquiry_lease_until_ms <= $1) \
              ORDER BY last_inquiry_at_ms NULLS FIRST, seq LIMIT $5{lock}) \
              RETURNING {ORDER_COLUMNS}"
+        )
+    }
+
+    /// Releases a claim's leases ([`OrderStore::release_inquiry_claims`]) on
+    /// `ids` orders, both dialects. `$1`: the lease; `$2`...: the order ids.
+    pub(crate) fn release_sql(ids: usize) -> String {
+        let placeholders: Vec<String> = (0..ids).map(|i| format!("${}", i + 2)).collect();
+        format!(
+            "UPDATE antom_orders SET inquiry_lease_until_ms = NULL \
+             WHERE inquiry_lease_until_ms = $1 AND order_id IN ({})",
+            placeholders.join(", ")
         )
     }
 

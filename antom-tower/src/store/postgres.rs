@@ -8,8 +8,8 @@ use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::Postgres;
 
 use super::sql::{
-    change_from_row, claim_sql, db_err, is_unique_violation, order_from_row, signed, sort_claimed, WriteTx,
-    CHANGE_COLUMNS, HEALTH_SQL, ORDER_COLUMNS,
+    change_from_row, claim_sql, db_err, is_unique_violation, order_from_row, release_sql, signed, sort_claimed,
+    WriteTx, CHANGE_COLUMNS, HEALTH_SQL, ORDER_COLUMNS,
 };
 use super::state::{self, Change, Plan};
 use super::{
@@ -368,6 +368,19 @@ impl OrderStore for PostgresOrderStore {
             .collect::<Result<Vec<_>, _>>()?;
         sort_claimed(&mut orders);
         Ok(orders)
+    }
+
+    async fn release_inquiry_claims(&self, order_ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
+        if order_ids.is_empty() {
+            return Ok(());
+        }
+        let sql = release_sql(order_ids.len());
+        let mut query = sqlx::query(&sql).bind(lease_until_ms);
+        for id in order_ids {
+            query = query.bind(id);
+        }
+        query.execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
     }
 
     async fn check_writable(&self) -> Result<(), StoreError> {
