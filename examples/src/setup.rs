@@ -131,7 +131,14 @@ impl Backend {
 /// else a freshly started mock. Prints what it chose.
 pub async fn backend_for(urls: &MerchantUrls) -> Result<(Backend, AntomConfig), crate::BoxError> {
     if credentials_in_env() {
-        let (config, warnings) = env_config(urls).map_err(|e| format!("invalid ANTOM_* configuration:\n{e}"))?;
+        let (config, warnings) = env_config(urls).map_err(|e| {
+            let lines: Vec<String> = e
+                .problems
+                .iter()
+                .map(|p| format!("ANTOM_* configuration: {p}"))
+                .collect();
+            lines.join("\n")
+        })?;
         for warning in warnings {
             eprintln!("warning: {warning}");
         }
@@ -161,8 +168,24 @@ pub fn port_from_env(default: u16) -> Result<u16, crate::BoxError> {
         Ok(text) => text
             .trim()
             .parse()
-            .map_err(|_| format!("PORT must be a port number, got {text:?}").into()),
+            .map_err(|_| format!("PORT must be a port number from 0 to 65535, got `{}`", text.trim()).into()),
         Err(_) => Ok(default),
+    }
+}
+
+/// For the binaries' `main`: on an error, prints it as plain lines on
+/// stderr, one `error: ...` line per problem (a configuration error lists
+/// each missing or invalid setting on a line of its own), and exits with
+/// status 2; `Ok` exits 0.
+pub fn exit_code(result: Result<(), crate::BoxError>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            for line in error.to_string().lines().map(str::trim).filter(|l| !l.is_empty()) {
+                eprintln!("error: {}", line.trim_start_matches("- "));
+            }
+            std::process::ExitCode::from(2)
+        }
     }
 }
 

@@ -213,3 +213,45 @@ async fn the_other_binaries_start_and_take_sessions() {
         unsigned_notification_refused(&format!("{}/antom/notify", running.url)).await;
     }
 }
+
+/// A start-up configuration error: one plain `error: ...` line per problem
+/// on stderr (no `Error: ` Debug dump, no quoted `\n`), exit status 2, in
+/// each of the four binaries.
+#[test]
+fn configuration_errors_are_plain_lines_and_exit_status_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binaries = [
+        env!("CARGO_BIN_EXE_checkout"),
+        env!("CARGO_BIN_EXE_hyper_notify"),
+        env!("CARGO_BIN_EXE_warp_notify"),
+        env!("CARGO_BIN_EXE_tonic_checkout"),
+    ];
+    let cases: [(&[(&str, &str)], usize); 2] = [
+        (&[("PORT", "eighty")], 1),
+        // Client id set, both keys missing, a region that does not exist.
+        (&[("ANTOM_CLIENT_ID", "SANDBOX_X"), ("ANTOM_REGION", "mars")], 3),
+    ];
+    for program in binaries {
+        for (env, problems) in cases {
+            let mut command = Command::new(program);
+            command.current_dir(dir.path()).env("PORT", "0").env("RUST_LOG", "off");
+            for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("ANTOM_")) {
+                command.env_remove(name);
+            }
+            command.envs(env.iter().copied());
+            let output = command.output().unwrap_or_else(|e| panic!("{program}: {e}"));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{program} {env:?}: {stderr}");
+            let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+            assert!(
+                errors.len() >= problems,
+                "{program} {env:?}: one line per problem: {stderr}"
+            );
+            assert!(!stderr.contains("Error: "), "{program}: no Debug dump: {stderr}");
+            assert!(
+                !stderr.contains("\\n") && !stderr.contains("\\\""),
+                "{program}: no escapes: {stderr}"
+            );
+        }
+    }
+}

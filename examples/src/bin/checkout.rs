@@ -20,7 +20,12 @@ use antom_examples::BoxError;
 use antom_tower::store::SqliteOrderStore;
 
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> std::process::ExitCode {
+    // One plain line per problem and exit status 2, not `Error: <Debug>`.
+    setup::exit_code(run().await)
+}
+
+async fn run() -> Result<(), BoxError> {
     setup::init_tracing();
     let port = setup::port_from_env(3000)?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))

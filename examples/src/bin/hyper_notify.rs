@@ -15,7 +15,12 @@ use antom_examples::BoxError;
 use antom_tower::store::MemoryOrderStore;
 
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> std::process::ExitCode {
+    // One plain line per problem and exit status 2, not `Error: <Debug>`.
+    setup::exit_code(run().await)
+}
+
+async fn run() -> Result<(), BoxError> {
     setup::init_tracing();
     let port = setup::port_from_env(3001)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
