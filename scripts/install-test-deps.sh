@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, from Debian's packages:
-# Chromium and its WebDriver (the real-browser test), OpenSSL headers (the
+# Chromium and its WebDriver (the real-browser test), npm (Antom's Web SDK for it), OpenSSL headers (the
 # benchmarks' OpenSSL reference compiles in clippy's all-targets build) and
 # PostgreSQL (scripts/postgres-test-server.sh). Does nothing when all are present.
 set -euo pipefail
@@ -8,6 +8,7 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

@@ -161,7 +161,10 @@ async fn a_payment_from_session_to_verified_notification() {
         )
         .await;
     assert_eq!(status, 200);
-    assert!(html.contains("Payment status") && html.contains("succeeded"), "{html}");
+    assert!(
+        html.contains("Payment received") && html.contains(r#"data-status="succeeded""#),
+        "{html}"
+    );
 }
 
 #[tokio::test]

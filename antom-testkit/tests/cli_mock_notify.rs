@@ -19,10 +19,11 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[tokio::test]
-async fn antom_mock_serves_signed_answers_on_loopback() {
+/// Starts `antom mock` with `extra` flags; answers the process and its base URL.
+fn start_mock(extra: &[&str]) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_antom"))
         .args(["mock", "--port", "0", "--time-scale", "1000"])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -42,6 +43,46 @@ async fn antom_mock_serves_signed_answers_on_loopback() {
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
     assert!(lines.iter().any(|l| l.contains("merchant_private_key.pem")));
     assert!(lines.iter().any(|l| l.contains("antom_public_key.pem")));
+    (child, base_url)
+}
+
+/// An unsigned inquiryPayment: the mock refuses it before the API runs.
+/// Answers the result code and whether the answer carried a `signature`.
+async fn unsigned_inquiry(base_url: &str) -> (String, bool) {
+    use http_body_util::{BodyExt, Full};
+    let client: hyper_util::client::legacy::Client<_, Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let request = http::Request::post(format!("{base_url}/ams/api/v1/payments/inquiryPayment"))
+        .header("content-type", "application/json; charset=UTF-8")
+        .header("client-id", antom_testkit::mock::DEFAULT_CLIENT_ID)
+        .body(Full::new(bytes::Bytes::from_static(br#"{"paymentRequestId":"pay_1"}"#)))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let signed = response.headers().contains_key("signature");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    (body["result"]["resultCode"].as_str().unwrap().to_owned(), signed)
+}
+
+#[tokio::test]
+async fn antom_mock_signs_gateway_errors_only_when_asked() {
+    let (plain, base_url) = start_mock(&[]);
+    assert_eq!(
+        unsigned_inquiry(&base_url).await,
+        ("INVALID_SIGNATURE".to_owned(), false)
+    );
+    drop(plain);
+    let (signing, base_url) = start_mock(&["--sign-gateway-errors"]);
+    assert_eq!(
+        unsigned_inquiry(&base_url).await,
+        ("INVALID_SIGNATURE".to_owned(), true)
+    );
+    drop(signing);
+}
+
+#[tokio::test]
+async fn antom_mock_serves_signed_answers_on_loopback() {
+    let (child, base_url) = start_mock(&[]);
     let client = AntomClient::builder(antom_testkit::mock::DEFAULT_CLIENT_ID)
         .private_key(antom_testkit::keys::merchant_private_key())
         .antom_public_keys(antom_testkit::keys::antom_public_key_ring())

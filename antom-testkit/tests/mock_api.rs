@@ -42,11 +42,21 @@ async fn create_session_answer_is_signed_with_antoms_test_key() {
     let cashier = format!("{}/cashier/{session_id}", mock.base_url());
     assert_eq!(session.normal_url.as_deref(), Some(cashier.as_str()));
     let data = session.payment_session_data.unwrap();
-    assert!(data.ends_with("&&MOCK&&111"), "{data}");
     assert_eq!(
         mock::cashier_url_from_session_data(&data).as_deref(),
         Some(cashier.as_str())
     );
+    // Antom's four segments, as @alipay/ams-checkout parses them: the first
+    // three are the session id it sends back, the fourth base64 JSON metadata.
+    let segments: Vec<&str> = data.split("&&").collect();
+    assert_eq!(segments.len(), 4, "{data}");
+    assert_eq!(&segments[1..3], ["SG", "188"]);
+    let metadata = mock::session_metadata(&data).expect("base64 JSON in the fourth segment");
+    assert_eq!(
+        metadata["paymentSessionConfig"],
+        json!({"productScene": "CASHIER_PAYMENT", "paymentMethodCategoryType": "APM", "productSceneVersion": "1.0"})
+    );
+    assert_eq!(metadata["clientId"], mock.client_id());
     assert!(session.payment_session_expiry_time.is_some());
     assert_eq!(mock.cashier_url("pay_1").as_deref(), Some(cashier.as_str()));
 
@@ -54,6 +64,20 @@ async fn create_session_answer_is_signed_with_antoms_test_key() {
     assert!(record.verification.is_verified());
     assert_eq!(record.response.as_ref().unwrap().status, 200);
     assert!(record.response.as_ref().unwrap().signed);
+}
+
+#[tokio::test]
+async fn a_card_session_names_the_card_component() {
+    let mock = MockAntom::builder().start().await.unwrap();
+    let merchant = Merchant::new(mock.base_url());
+    let mut body = session_request("pay_card", "4200", None);
+    body["paymentMethod"]["paymentMethodType"] = json!("CARD");
+    let reply = merchant.call(CREATE, &body).await;
+    assert_eq!(reply.result_code(), "SUCCESS");
+    let data = reply.json()["paymentSessionData"].as_str().unwrap().to_owned();
+    let metadata = mock::session_metadata(&data).unwrap();
+    assert_eq!(metadata["paymentSessionConfig"]["paymentMethodCategoryType"], "CARD");
+    assert_eq!(mock::session_metadata("abc&&SG&&188"), None, "no fourth segment");
 }
 
 #[tokio::test]
@@ -273,8 +297,13 @@ async fn inquiry_reports_each_status() {
             "SUCCESS"
         );
     }
+    // Without refunds `transactions` is left out, not `null` (Antom's official
+    // Python library fails on null).
+    let raw = merchant.call(INQUIRY, &json!({"paymentRequestId": "pay_ok"})).await;
+    assert!(raw.json().get("transactions").is_none(), "{}", raw.text());
     let processing = inquire(&merchant, "pay_ok").await;
     assert!(processing.result.is_success());
+    assert_eq!(processing.transactions, None);
     assert_eq!(processing.payment_status, Some(PaymentStatus::Processing));
     assert!(!processing.is_final());
 

@@ -14,14 +14,27 @@ use serde_json::{Map, Value};
 
 string_enum! {
     /// The `code` passed to `onEventCallback` / `onError`.
+    ///
+    /// The known values are those of Antom's SDK pages plus every code
+    /// `@alipay/ams-checkout` 1.47.2 emits (its `eventCodeEnum` and the
+    /// Payment Element's `EventCallbackCode`). A code added later parses as
+    /// [`SdkEventCode::Other`].
     pub enum SdkEventCode {
         /// Status: the loading animation starts while the component is created.
         StartOfLoading = "SDK_START_OF_LOADING",
         /// Status: the loading animation ends.
         EndOfLoading = "SDK_END_OF_LOADING",
-        /// Status: redirecting to the merchant page or the 3D Secure page
-        /// failed, or `paymentRedirectUrl` was missing or wrong.
+        /// Status, deprecated: redirecting to the merchant page or the 3D
+        /// Secure page failed, or `paymentRedirectUrl` was missing or wrong.
+        /// `@alipay/ams-checkout` no longer emits it: see
+        /// [`LaunchPaymentAppError`](Self::LaunchPaymentAppError).
         CallUrlError = "SDK_CALL_URL_ERROR",
+        /// Status: opening the payment method's app, page or Antom's payment
+        /// web app failed (replaces `SDK_CALL_URL_ERROR`).
+        LaunchPaymentAppError = "SDK_LAUNCH_PAYMENT_APP_ERROR",
+        /// Status: Easy Safe Pay in a native app's web view hands the buyer
+        /// to an authorization page (`isNativeAppWebview`); open `redirectUrls`.
+        Redirect = "SDK_REDIRECT",
         /// Status: the merchant page loaded.
         CallUrlSuccess = "SDK_CALL_URL_SUCCESS",
         /// Status: the form was submitted twice.
@@ -40,6 +53,9 @@ string_enum! {
         InitParameterError = "SDK_INIT_PARAMETER_ERROR",
         /// Error: the component failed to initialize.
         CreateComponentError = "SDK_CREATECOMPONENT_ERROR",
+        /// Error: the Payment Element failed to mount (its spelling of
+        /// `SDK_CREATECOMPONENT_ERROR`).
+        ElementCreateComponentError = "SDK_CREATE_COMPONENT_ERROR",
         /// Error: a network failure while submitting.
         SubmitNetworkError = "SDK_SUBMIT_NETWORK_ERROR",
         /// Payment result: the payment succeeded.
@@ -52,13 +68,21 @@ string_enum! {
         PaymentCancel = "SDK_PAYMENT_CANCEL",
         /// Payment result: the payment status is abnormal.
         PaymentError = "SDK_PAYMENT_ERROR",
+        /// Payment: a warning from the PayPal button (e.g. it could not render).
+        PaymentWarn = "SDK_PAYMENT_WARN",
+        /// Payment: the buyer changed the shipping address in PayPal.
+        PaymentShippingChange = "SDK_PAYMENT_SHIPPINGCHANGE",
+        /// Payment: the buyer approved the payment in PayPal; the result follows.
+        PaymentApprove = "SDK_PAYMENT_APPROVE",
     }
 }
 
 /// Which group an [`SdkEventCode`] belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SdkEventKind {
-    /// Lifecycle status, returned by `onEventCallback`.
+    /// Lifecycle status, returned by `onEventCallback`; also the steps
+    /// inside a payment that are not its end (PayPal's warn, shipping
+    /// change and approve).
     Status,
     /// Initialization error, returned by `onEventCallback` or `onError`.
     Error,
@@ -76,15 +100,21 @@ impl SdkEventCode {
             StartOfLoading
             | EndOfLoading
             | CallUrlError
+            | LaunchPaymentAppError
+            | Redirect
             | CallUrlSuccess
             | DuplicateSubmissionBehavior
             | FormVerificationFailed
             | PaymentAuthorizationSuccessful
-            | PaymentChallenge => SdkEventKind::Status,
+            | PaymentChallenge
+            | PaymentWarn
+            | PaymentShippingChange
+            | PaymentApprove => SdkEventKind::Status,
             InternalError
             | CreatePaymentParameterError
             | InitParameterError
             | CreateComponentError
+            | ElementCreateComponentError
             | SubmitNetworkError => SdkEventKind::Error,
             PaymentSuccessful | PaymentProcessing | PaymentFail | PaymentCancel | PaymentError => {
                 SdkEventKind::PaymentResult
@@ -99,7 +129,9 @@ impl SdkEventCode {
         match self {
             StartOfLoading => "The loading animation starts while the component is created; with the default animation hidden, show your own now.",
             EndOfLoading => "The loading animation ends while the component is created; hide your own animation now.",
-            CallUrlError => "Redirecting to the merchant page or the 3D Secure page failed, or paymentRedirectUrl was missing or wrong. Check the redirect URL; if it recurs in an app, contact Antom Technical Support.",
+            CallUrlError => "Deprecated (the current Web SDK sends SDK_LAUNCH_PAYMENT_APP_ERROR instead): redirecting to the merchant page or the 3D Secure page failed, or paymentRedirectUrl was missing or wrong. Check the redirect URL; if it recurs in an app, contact Antom Technical Support.",
+            LaunchPaymentAppError => "Opening the payment method's app or page, or Antom's payment web app, failed (it did not load in time, or the container is missing). Let the buyer try again; check paymentRedirectUrl; if it recurs, contact Antom Technical Support.",
+            Redirect => "The SDK hands the buyer to an authorization page outside a native app's web view; open the URL in redirectUrls.",
             CallUrlSuccess => "The merchant page loaded.",
             DuplicateSubmissionBehavior => "The form was submitted more than once; tell the buyer there is no need to click again.",
             FormVerificationFailed => "The submitted form failed validation; the SDK shows the errors and the buyer can submit again.",
@@ -109,12 +141,16 @@ impl SdkEventCode {
             CreatePaymentParameterError => "The parameters of the component creation are wrong. Check that sessionData is correct and complete, then create the component again.",
             InitParameterError => "The parameters of the SDK instantiation are wrong. Check them and instantiate the SDK again.",
             CreateComponentError => "The component failed to initialize. Contact Antom Technical Support.",
+            ElementCreateComponentError => "The Payment Element failed to mount. Check sessionData and the element's options; if it recurs, contact Antom Technical Support.",
             SubmitNetworkError => "A network failure made the submission fail. Submit again.",
             PaymentSuccessful => "The payment succeeded. Redirect the buyer to the payment result page.",
             PaymentProcessing => "The payment is being processed. Check the payment status from your server or wait for the payment notification.",
             PaymentFail => "The payment failed. Guide the buyer to pay again according to paymentResultCode.",
             PaymentCancel => "The buyer left without submitting. Start the SDK again with paymentSessionData while it is valid, or create a new session.",
             PaymentError => "The payment status is abnormal. Check the payment status from your server or wait for the payment notification.",
+            PaymentWarn => "A warning from the PayPal button (for example it could not render); the payment has not ended. Log it and let the buyer choose again.",
+            PaymentShippingChange => "The buyer changed the shipping address in PayPal; the payment goes on.",
+            PaymentApprove => "The buyer approved the payment in PayPal; wait for the payment result code.",
             Other(_) => "An SDK event code this version of the crate does not know.",
         }
     }

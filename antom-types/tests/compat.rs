@@ -326,7 +326,40 @@ fn payment_result_code_table() {
 
 #[test]
 fn sdk_event_codes() {
-    assert_eq!(SdkEventCode::KNOWN.len(), 18);
+    assert_eq!(SdkEventCode::KNOWN.len(), 24);
+    // Every code @alipay/ams-checkout 1.47.2 emits is known, with a description.
+    for code in [
+        "SDK_START_OF_LOADING",
+        "SDK_END_OF_LOADING",
+        "SDK_INTERNAL_ERROR",
+        "SDK_CREATEPAYMENT_PARAMETER_ERROR",
+        "SDK_INIT_PARAMETER_ERROR",
+        "SDK_CREATECOMPONENT_ERROR",
+        "SDK_CREATE_COMPONENT_ERROR",
+        "SDK_LAUNCH_PAYMENT_APP_ERROR",
+        "SDK_CALL_URL_SUCCESS",
+        "SDK_CALL_URL_ERROR",
+        "SDK_PAYMENT_SUCCESSFUL",
+        "SDK_PAYMENT_FAIL",
+        "SDK_PAYMENT_ERROR",
+        "SDK_PAYMENT_CANCEL",
+        "SDK_PAYMENT_PROCESSING",
+        "SDK_PAYMENT_WARN",
+        "SDK_PAYMENT_SHIPPINGCHANGE",
+        "SDK_PAYMENT_APPROVE",
+        "SDK_REDIRECT",
+    ] {
+        let parsed = SdkEventCode::from(code);
+        assert!(parsed.is_known(), "{code}");
+        assert_eq!(parsed.as_str(), code);
+        assert!(!parsed.description().contains("does not know"), "{code}");
+    }
+    assert_eq!(
+        SdkEventCode::from("SDK_LAUNCH_PAYMENT_APP_ERROR").kind(),
+        SdkEventKind::Status
+    );
+    assert_eq!(SdkEventCode::from("SDK_PAYMENT_APPROVE").kind(), SdkEventKind::Status);
+    assert!(SdkEventCode::CallUrlError.description().starts_with("Deprecated"));
     assert_eq!(
         SdkEventCode::from("SDK_PAYMENT_SUCCESSFUL").kind(),
         SdkEventKind::PaymentResult

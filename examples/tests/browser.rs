@@ -5,15 +5,29 @@
 //! `artifacts/browser/<path>/` at the workspace root:
 //!
 //! - `paid`: the checkout page, Pay, the mock's cashier page, Pay, the
-//!   result page, "paid" once the notification arrived;
+//!   result page, "Payment received" once the notification arrived;
 //! - `failed`: another amount and method, Fail on the cashier page with a
-//!   result code, "payment failed";
-//! - `cancelled`: Cancel on the cashier page, "payment cancelled";
-//! - `sdk`: the page in Antom mode with a stand-in for the Web SDK
-//!   (`tests/fixtures/fake-ams-checkout.js`): createComponent gets the
-//!   paymentSessionData, each SDK event code shows its message, and
-//!   SDK_PAYMENT_SUCCESSFUL leads to the result page;
+//!   result code, "Payment failed" with the advice for that code;
+//! - `cancelled`: Cancel on the cashier page, "Payment cancelled";
+//! - `expired`: the result page while pending, then the mock closes the
+//!   payment unpaid: "Payment time ran out";
+//! - `sdk-real`: the page in Antom mode with Antom's real Web SDK
+//!   (`@alipay/ams-checkout` from `examples/web/node_modules`, installed by
+//!   `npm ci --prefix examples/web`). Nothing can reach Antom here, so this
+//!   checks what the page does with the real SDK offline: createComponent
+//!   gets the mock's paymentSessionData and the SDK parses it (it opens
+//!   Antom's `CASHIER_PAYMENT_APM` component with the browser's locale), the
+//!   SDK's error is shown to the buyer, Pay comes back, a second Pay
+//!   unmounts first, and nothing is left on the page;
+//! - `sdk`: a stand-in for the SDK (`tests/fixtures/fake-ams-checkout.js`)
+//!   for the codes the offline SDK cannot produce: payment results, the
+//!   launch error, a code newer than the page; SDK_PAYMENT_SUCCESSFUL leads
+//!   to the result page;
 //! - `sdk-missing`: Antom mode without the SDK installed: the page says how to install it.
+//!
+//! Chromium runs with background networking off and every host name
+//! resolving to "not found" (`--host-resolver-rules`), so the real SDK's
+//! attempts to reach Antom fail at once instead of waiting on the network.
 //!
 //! Without `chromium` or `chromedriver` the test is skipped with the reason
 //! printed, unless `CI` is set: then it fails. `CHROMIUM` and `CHROMEDRIVER`
@@ -47,8 +61,14 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    // No DNS: Antom's hosts (and any other) fail at once; the servers are on 127.0.0.1.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
     "--window-size=1000,1000",
 ];
+
+/// The real SDK waits 15 s (its LOADTIME_LIMIT) for Antom's component before
+/// it reports SDK_CREATECOMPONENT_ERROR.
+const SDK_OFFLINE_WAIT: Duration = Duration::from_secs(60);
 
 /// Prints past the test harness's capture, so a skip is visible in `cargo test`'s output.
 fn say(text: &str) {
@@ -151,8 +171,13 @@ struct Browser {
 
 impl Browser {
     async fn open(driver: &Driver, chromium: &Path, path: &str) -> Browser {
+        Browser::open_with(driver, chromium, path, &[]).await
+    }
+
+    /// The same, with more Chromium flags.
+    async fn open_with(driver: &Driver, chromium: &Path, path: &str, extra: &[&str]) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().chain(extra).map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let capabilities = json!({
             "browserName": "chrome",
@@ -213,8 +238,13 @@ impl Browser {
 
     /// Waits until the JavaScript expression is truthy.
     async fn until(&self, what: &str, expression: &str) {
+        self.until_within(what, expression, WAIT).await;
+    }
+
+    /// The same, with another deadline.
+    async fn until_within(&self, what: &str, expression: &str, wait: Duration) {
         let script = format!("return Boolean({expression});");
-        let deadline = Instant::now() + WAIT;
+        let deadline = Instant::now() + wait;
         loop {
             if let Ok(Value::Bool(true)) = self.client.execute(&script, vec![]).await {
                 return;
@@ -278,6 +308,29 @@ async fn start_checkout(mock: &MockAntomHandle, mode: Mode, sdk_file: Option<Pat
 
 const PAY_READY: &str = "!document.getElementById('pay').disabled";
 
+/// Waits for the result page to show the final `status`; answers its heading.
+async fn result_outcome(browser: &Browser, status: &str) -> String {
+    browser
+        .until(
+            &format!("the result page to show {status}"),
+            &format!(
+                "location.pathname === '/antom/return' && document.getElementById('result') \
+                 && document.getElementById('result').dataset.status === '{status}' \
+                 && document.getElementById('result').dataset.final === 'true'"
+            ),
+        )
+        .await;
+    assert!(!browser.text("#status").await.is_empty());
+    assert_eq!(
+        browser
+            .js("return document.getElementById('back').getAttribute('href')")
+            .await,
+        "/",
+        "a link back to the shop"
+    );
+    browser.text("#outcome").await
+}
+
 /// The order id of the result page the browser is on.
 async fn order_id_on_result_page(browser: &Browser) -> String {
     let url = browser.client.current_url().await.expect("url");
@@ -340,13 +393,13 @@ async fn path_paid(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, sho
         .until("the result page", "location.pathname === '/antom/return'")
         .await;
     browser.shot("result-page").await;
-    browser
-        .until("\"paid\"", "document.getElementById('message').textContent === 'paid'")
-        .await;
+    assert_eq!(result_outcome(&browser, "succeeded").await, "Payment received");
+    assert_eq!(browser.text("#amount").await, "42.00 SGD");
+    assert_eq!(browser.text("#payment-method").await, "Alipay");
     browser.shot("paid").await;
-    assert_eq!(browser.text("#status").await, "succeeded");
 
     let order_id = order_id_on_result_page(&browser).await;
+    assert_eq!(browser.text("#order-id").await, order_id);
     let order = order(shop, &order_id).await;
     assert_eq!(order["status"], "succeeded", "{order}");
     let payment_request_id = order["paymentRequestId"].as_str().unwrap();
@@ -377,14 +430,14 @@ async fn path_failed(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, s
     browser
         .until("the result page", "location.pathname === '/antom/return'")
         .await;
-    browser
-        .until(
-            "\"payment failed\"",
-            "document.getElementById('message').textContent === 'payment failed'",
-        )
-        .await;
+    assert_eq!(result_outcome(&browser, "failed").await, "Payment failed");
+    let advice = browser.text("#advice").await;
+    assert!(
+        advice.contains("Your balance is not enough") && advice.contains("USER_BALANCE_NOT_ENOUGH"),
+        "{advice}"
+    );
+    assert_eq!(browser.text("#back").await, "Try again");
     browser.shot("payment-failed").await;
-    assert_eq!(browser.text("#status").await, "failed");
     let order_id = order_id_on_result_page(&browser).await;
     let order = order(shop, &order_id).await;
     assert_eq!(order["amount"], json!({"currency": "SGD", "value": "1250"}));
@@ -404,18 +457,176 @@ async fn path_cancelled(driver: &Driver, chromium: &Path, mock: &MockAntomHandle
     browser
         .until("the result page", "location.pathname === '/antom/return'")
         .await;
-    browser
-        .until(
-            "\"payment cancelled\"",
-            "document.getElementById('message').textContent === 'payment cancelled'",
-        )
-        .await;
+    assert_eq!(result_outcome(&browser, "cancelled").await, "Payment cancelled");
+    assert_eq!(browser.text("#amount").await, "4800 JPY");
     browser.shot("payment-cancelled").await;
-    assert_eq!(browser.text("#status").await, "cancelled");
     let order_id = order_id_on_result_page(&browser).await;
     let order = order(shop, &order_id).await;
     let notifications = notifications_for(mock, order["paymentRequestId"].as_str().unwrap()).await;
     assert!(notifications.iter().any(|n| n.acknowledged), "{notifications:#?}");
+    browser.close().await;
+}
+
+/// The buyer leaves the cashier page for the result page; the payment is
+/// then closed unpaid.
+async fn path_expired(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, shop: &Shop) {
+    let mut browser = Browser::open(driver, chromium, "expired").await;
+    to_cashier(&mut browser, shop, Some("7"), Some("DANA")).await;
+    let cashier = browser.client.current_url().await.expect("url").to_string();
+    let payment = mock
+        .payments()
+        .into_iter()
+        .find(|p| p.cashier_url == cashier)
+        .expect("the cashier page's payment");
+    browser.goto(&payment.payment_redirect_url).await;
+    browser
+        .until(
+            "the pending result page",
+            "document.getElementById('result') && document.getElementById('result').dataset.status === 'pending'",
+        )
+        .await;
+    assert_eq!(browser.text("#outcome").await, "Waiting for your payment");
+    browser.shot("payment-pending").await;
+    mock.expire(&payment.payment_request_id)
+        .expect("the mock closes the payment");
+    assert_eq!(result_outcome(&browser, "expired").await, "Payment time ran out");
+    assert_eq!(browser.text("#back").await, "Try again");
+    browser.shot("payment-expired").await;
+    browser.close().await;
+}
+
+/// Loads the real SDK bundle the way the page does (so the page's own
+/// `loadSdk` finds it), records console errors and the calls the page makes
+/// on the SDK, and calls through to the real methods.
+const SPY_ON_REAL_SDK: &str = r#"
+return (async () => {
+  window.__consoleErrors = [];
+  const error = console.error.bind(console);
+  console.error = (...args) => { window.__consoleErrors.push(args.map(String).join(" ")); error(...args); };
+  const config = await (await fetch("/config.json")).json();
+  await new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = config.sdk.url;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error("the SDK did not load"));
+    document.head.appendChild(script);
+  });
+  window.__sdkCalls = [];
+  const sdk = window.AMSCashierPayment.prototype;
+  for (const name of ["createComponent", "unmount"]) {
+    const real = sdk[name];
+    sdk[name] = function (...args) {
+      window.__sdkCalls.push({ name, sessionData: args[0] && args[0].sessionData });
+      return real.apply(this, args);
+    };
+  }
+  return typeof window.AMSCashierPayment;
+})();
+"#;
+
+/// The iframe of Antom's component for the mock's session: `CASHIER_PAYMENT`, `APM`, `1.0`.
+const SDK_FRAME: &str = "document.querySelector('iframe[src*=\"CASHIER_PAYMENT_APM/1.0\"]')";
+
+/// Nothing of the SDK's is left on the page: no component, no scroll lock.
+const SDK_RELEASED: &str = "document.querySelectorAll('#ams-component-container, iframe').length === 0      && getComputedStyle(document.body).overflow !== 'hidden'";
+
+/// Antom mode with Antom's real Web SDK, offline.
+async fn path_sdk_real(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
+    let bundle = checkout::default_sdk_file();
+    if !bundle.is_file() {
+        let reason = format!(
+            "{} is missing: run `{}`",
+            bundle.display(),
+            checkout::SDK_INSTALL_COMMAND
+        );
+        if std::env::var_os("CI").is_some() {
+            panic!("the real Web SDK must be tested in CI: {reason}");
+        }
+        say(&format!("skipping the real-SDK path: {reason}"));
+        return;
+    }
+    let shop = start_checkout(mock, Mode::Antom, None).await;
+    // A German browser: the SDK gets de_DE.
+    let mut browser = Browser::open_with(driver, chromium, "sdk-real", &["--accept-lang=de-DE"]).await;
+    browser.goto(&format!("{}/", shop.base)).await;
+    browser.until("the page to be ready", PAY_READY).await;
+    assert_eq!(browser.text("#mode").await, "Antom sandbox");
+    assert_eq!(browser.js("return antomCheckout.sdkLocale()").await, "de_DE");
+    assert_eq!(browser.js(SPY_ON_REAL_SDK).await, "function");
+    browser.shot("checkout-page").await;
+    let payments_before = mock.payments().len();
+
+    // Pay: the real SDK gets the mock's session and opens Antom's component for it.
+    browser.click("#pay").await;
+    browser
+        .until(
+            "the SDK's component",
+            &format!("__sdkCalls.length === 1 && {SDK_FRAME}"),
+        )
+        .await;
+    let first = browser.js("return __sdkCalls[0]").await;
+    assert_eq!(first["name"], "createComponent");
+    let session_data = first["sessionData"].as_str().expect("sessionData").to_owned();
+    assert!(
+        mock.payments().iter().any(|p| p.payment_session_data == session_data),
+        "createComponent got the paymentSessionData the mock just returned"
+    );
+    // The iframe's address is the SDK's reading of the session: its
+    // paymentSessionConfig (CASHIER_PAYMENT, APM, 1.0), its site (SG) and the locale.
+    let frame = browser.js(&format!("return {SDK_FRAME}.src")).await;
+    let frame = frame.as_str().unwrap_or_default();
+    assert!(
+        frame.contains("locale=de_DE") && frame.contains("hostSign=SG"),
+        "{frame}"
+    );
+    assert_eq!(browser.text("#message").await, "Loading Antom's payment form…");
+    assert_eq!(browser.text("#pay").await, "Please wait…");
+    browser.shot("sdk-loading").await;
+
+    // Antom's component cannot load here: the SDK gives up and says so; the
+    // page shows it, releases the component and gives Pay back.
+    let offline = format!("{PAY_READY} && document.getElementById('message').textContent.includes('could not start')");
+    browser
+        .until_within("the SDK's error and Pay again", &offline, SDK_OFFLINE_WAIT)
+        .await;
+    browser.until("the component to be released", SDK_RELEASED).await;
+    assert_eq!(browser.text("#pay").await, "Pay");
+    browser.shot("sdk-offline-error").await;
+    let errors = browser.js("return __consoleErrors").await;
+    assert!(
+        !errors.to_string().contains("Parsing sessionData is abnormal"),
+        "the SDK could not parse the mock's paymentSessionData: {errors}"
+    );
+
+    // A second Pay: a new session, and the previous component is unmounted first.
+    browser.click("#pay").await;
+    browser
+        .until(
+            "the second createComponent",
+            "__sdkCalls.filter(c => c.name === 'createComponent').length === 2",
+        )
+        .await;
+    let calls = browser.js("return __sdkCalls.map(c => c.name)").await;
+    let calls: Vec<&str> = calls.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let second = calls.iter().rposition(|c| *c == "createComponent").unwrap();
+    assert!(
+        calls[1..second].contains(&"unmount"),
+        "no unmount() between the two createComponent calls: {calls:?}"
+    );
+    let second_data = browser
+        .js("return __sdkCalls.filter(c => c.name === 'createComponent')[1].sessionData")
+        .await;
+    assert_ne!(
+        second_data,
+        session_data.as_str(),
+        "a new session after the SDK's error"
+    );
+    assert_eq!(mock.payments().len(), payments_before + 2);
+    browser
+        .until_within("the SDK's error and Pay again", &offline, SDK_OFFLINE_WAIT)
+        .await;
+    browser.until("the component to be released", SDK_RELEASED).await;
+    browser.shot("sdk-second-pay").await;
     browser.close().await;
 }
 
@@ -462,6 +673,8 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
         "SDK_START_OF_LOADING",
         "SDK_END_OF_LOADING",
         "SDK_CALL_URL_ERROR",
+        "SDK_LAUNCH_PAYMENT_APP_ERROR",
+        "SDK_REDIRECT",
         "SDK_CALL_URL_SUCCESS",
         "SDK_DUPLICATE_SUBMISSION_BEHAVIOR",
         "SDK_FORM_VERIFICATION_FAILED",
@@ -471,12 +684,16 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
         "SDK_CREATEPAYMENT_PARAMETER_ERROR",
         "SDK_INIT_PARAMETER_ERROR",
         "SDK_CREATECOMPONENT_ERROR",
+        "SDK_CREATE_COMPONENT_ERROR",
         "SDK_SUBMIT_NETWORK_ERROR",
         "SDK_PAYMENT_SUCCESSFUL",
         "SDK_PAYMENT_PROCESSING",
         "SDK_PAYMENT_FAIL",
         "SDK_PAYMENT_CANCEL",
         "SDK_PAYMENT_ERROR",
+        "SDK_PAYMENT_WARN",
+        "SDK_PAYMENT_SHIPPINGCHANGE",
+        "SDK_PAYMENT_APPROVE",
     ] {
         let entry = events
             .iter()
@@ -490,7 +707,7 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
     let unknown = browser
         .js("return antomCheckout.describeEvent('SDK_SOMETHING_NEW').text")
         .await;
-    assert_eq!(unknown, "Antom SDK event SDK_SOMETHING_NEW.");
+    assert_eq!(unknown, "The payment form stopped. Press Pay to try again.");
 
     // A failure shows the advice for its paymentResultCode; Pay works again.
     browser
@@ -527,7 +744,45 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
         .find(|p| current == p.payment_session_data.as_str())
         .unwrap_or(payment);
 
-    // Success: the page goes to the result page, which shows "paid" once Antom (the mock) notifies.
+    // The redirect-failure code of the current SDK, and a code newer than the
+    // page: each shows its message and gives Pay back, keeping the session.
+    for (code, text) in [
+        ("SDK_LAUNCH_PAYMENT_APP_ERROR", "could not be opened"),
+        ("SDK_SOMETHING_NEW", "The payment form stopped"),
+    ] {
+        assert_eq!(browser.text("#pay").await, "Please wait…");
+        browser.js(&format!("__amsFire('{code}'); return null")).await;
+        assert!(browser.text("#message").await.contains(text), "{code}");
+        browser
+            .until(&format!("Pay to come back after {code}"), PAY_READY)
+            .await;
+        browser.shot(&code.to_lowercase()).await;
+        let count = browser.js("return __ams.components.length").await.as_u64().unwrap();
+        browser.click("#pay").await;
+        browser
+            .until("the component", &format!("__ams.components.length === {}", count + 1))
+            .await;
+    }
+    // Every createComponent after the first came after an unmount().
+    let calls = browser.js("return __ams.calls").await;
+    let calls: Vec<&str> = calls.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for (i, call) in calls.iter().enumerate().skip(1) {
+        if *call == "createComponent" {
+            let previous = calls[..i].iter().rposition(|c| *c == "createComponent").unwrap();
+            assert!(
+                calls[previous..i].contains(&"unmount"),
+                "createComponent without unmount() first: {calls:?}"
+            );
+        }
+    }
+
+    // Success: the page goes to the result page, which shows "Payment received" once Antom (the mock) notifies.
+    let current = browser.js("return __ams.components[4].sessionData").await;
+    let payment = mock
+        .payments()
+        .into_iter()
+        .find(|p| current == p.payment_session_data.as_str())
+        .unwrap_or(payment);
     browser.js("__amsFire('SDK_PAYMENT_SUCCESSFUL'); return null").await;
     assert!(browser.text("#message").await.contains("Payment successful"));
     browser.shot("sdk-payment-successful").await;
@@ -536,9 +791,7 @@ async fn path_sdk(driver: &Driver, chromium: &Path, mock: &MockAntomHandle) {
         .await;
     browser.shot("result-page").await;
     mock.pay(&payment.payment_request_id).expect("the mock pays");
-    browser
-        .until("\"paid\"", "document.getElementById('message').textContent === 'paid'")
-        .await;
+    assert_eq!(result_outcome(&browser, "succeeded").await, "Payment received");
     browser.shot("paid").await;
     browser.close().await;
 }
@@ -581,6 +834,8 @@ async fn checkout_in_a_real_browser() {
     path_paid(&driver, &chromium, &mock, &shop).await;
     path_failed(&driver, &chromium, &mock, &shop).await;
     path_cancelled(&driver, &chromium, &mock, &shop).await;
+    path_expired(&driver, &chromium, &mock, &shop).await;
+    path_sdk_real(&driver, &chromium, &mock).await;
     path_sdk(&driver, &chromium, &mock).await;
     path_sdk_missing(&driver, &chromium, &mock).await;
     say(&format!(

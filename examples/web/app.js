@@ -50,17 +50,29 @@
     INVALID_CARD_NUMBER: "The card number is wrong. Please check it or use another card.",
   };
 
-  // Every event code of @alipay/ams-checkout: its group, what to show, and what to do.
+  // Every event code of @alipay/ams-checkout (1.47.2: its eventCodeEnum, the
+  // Payment Element's codes, and those of Antom's SDK pages): its group, what
+  // to show, and what to do.
   //   kind: "status" | "error" | "result"; level: "info" | "error" | "success"
-  //   next: "result-page" (go to the result page), "retry" (Pay can be pressed again), "loading", "loaded"
+  //   next: "result-page" (go to the result page), "retry" (the component is
+  //   released and Pay can be pressed again), "loading", "loaded", or nothing
+  //   (the component carries on).
+  //   keepSession: a retry may reopen the same paymentSessionData.
+  // A code not listed here is handled like a retry with a neutral message.
   const EVENTS = {
     // Status codes (onEventCallback, during the component's life).
     SDK_START_OF_LOADING: { kind: "status", level: "info", next: "loading", text: "Loading Antom's payment form…" },
     SDK_END_OF_LOADING: { kind: "status", level: "info", next: "loaded", text: "" },
-    SDK_CALL_URL_ERROR: {
-      kind: "status", level: "error", next: "retry",
-      text: "Redirecting to the payment or bank verification page failed (check ANTOM_REDIRECT_URL, the paymentRedirectUrl).",
+    SDK_LAUNCH_PAYMENT_APP_ERROR: {
+      kind: "status", level: "error", next: "retry", keepSession: true,
+      text: "The payment app or page could not be opened. Press Pay to try again.",
     },
+    // Deprecated since SDK_LAUNCH_PAYMENT_APP_ERROR; older SDK versions send it.
+    SDK_CALL_URL_ERROR: {
+      kind: "status", level: "error", next: "retry", keepSession: true,
+      text: "Redirecting to the payment or bank verification page failed. Press Pay to try again.",
+    },
+    SDK_REDIRECT: { kind: "status", level: "info", text: "Taking you to the payment method's page…" },
     SDK_CALL_URL_SUCCESS: { kind: "status", level: "info", text: "The payment page loaded." },
     SDK_DUPLICATE_SUBMISSION_BEHAVIOR: {
       kind: "status", level: "info", text: "Your payment is already being submitted: no need to press again.",
@@ -91,6 +103,11 @@
       kind: "error", level: "error", next: "retry",
       text: "The payment form could not start. Please try again; if it keeps failing, contact Antom support.",
     },
+    // The Payment Element's spelling of SDK_CREATECOMPONENT_ERROR.
+    SDK_CREATE_COMPONENT_ERROR: {
+      kind: "error", level: "error", next: "retry",
+      text: "The payment form could not start. Please try again; if it keeps failing, contact Antom support.",
+    },
     SDK_SUBMIT_NETWORK_ERROR: {
       kind: "error", level: "error", next: "retry",
       text: "A network error stopped the payment from being submitted. Please try again.",
@@ -105,19 +122,31 @@
     },
     SDK_PAYMENT_FAIL: { kind: "result", level: "error", next: "retry", text: "The payment failed." },
     SDK_PAYMENT_CANCEL: {
-      kind: "result", level: "info", next: "retry", text: "You left the payment without paying. Press Pay to try again.",
+      kind: "result", level: "info", next: "retry", keepSession: true,
+      text: "You left the payment without paying. Press Pay to try again.",
     },
     SDK_PAYMENT_ERROR: {
       kind: "result", level: "error", next: "result-page",
       text: "The payment's status is unclear. Your order page will show what Antom reports.",
     },
+    // PayPal's steps inside the payment (not its end).
+    SDK_PAYMENT_WARN: {
+      kind: "status", level: "info", next: "retry", keepSession: true,
+      text: "The payment method reported a problem. Press Pay to try again.",
+    },
+    SDK_PAYMENT_SHIPPINGCHANGE: { kind: "status", level: "info", text: "Shipping details updated." },
+    SDK_PAYMENT_APPROVE: { kind: "status", level: "info", text: "Payment approved. Waiting for the result…" },
   };
 
   // What to show for an SDK event: {kind, level, next, text}.
   function describeEvent(code, result) {
     const known = EVENTS[code];
     if (!known) {
-      return { kind: "unknown", level: "info", next: undefined, text: `Antom SDK event ${code}.` };
+      // A code newer than this page: never leave the buyer on "Please wait…".
+      return {
+        kind: "unknown", level: "info", next: "retry", keepSession: true,
+        text: "The payment form stopped. Press Pay to try again.",
+      };
     }
     const event = Object.assign({}, known);
     if (code === "SDK_PAYMENT_FAIL" && result) {
@@ -149,6 +178,7 @@
   let session = null; // the last session, reusable after SDK_PAYMENT_CANCEL while the form is unchanged
   let sessionKey = null;
   let sdkApp = null;
+  let sdkComponent = false; // whether createComponent ran since the last unmount()
 
   function show(text, level) {
     message.textContent = text || "";
@@ -189,6 +219,27 @@
     return body;
   }
 
+  // The SDK's locale from the browser, as Antom's SDK page shows:
+  // navigator.language with "_" for "-" ("en-US" -> "en_US", "zh-Hant-HK" -> "zh_HK").
+  function sdkLocale() {
+    const language = (navigator.language || navigator.userLanguage || "en-US").split(/[-_]/);
+    const region = language.slice(1).reverse().find((part) => /^[A-Za-z]{2}$/.test(part));
+    return region ? `${language[0].toLowerCase()}_${region.toUpperCase()}` : language[0].toLowerCase();
+  }
+
+  // Frees the SDK's component (its iframe, overlay and the page's scroll lock):
+  // before another createComponent, after an error or a cancel, when leaving.
+  function releaseComponent() {
+    if (sdkApp && sdkComponent && typeof sdkApp.unmount === "function") {
+      try {
+        sdkApp.unmount();
+      } catch (e) {
+        console.warn("Antom SDK unmount failed", e);
+      }
+    }
+    sdkComponent = false;
+  }
+
   function loadSdk() {
     if (window.AMSCashierPayment) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -200,15 +251,16 @@
     });
   }
 
-  function onSdkEvent({ code, result }) {
+  function onSdkEvent({ code, message: sdkMessage, result }) {
     const event = describeEvent(code, result);
-    if (event.kind === "result" || event.kind === "error") console.log("Antom SDK", code, result);
+    if (event.kind !== "status") console.log("Antom SDK", code, sdkMessage || "", result || "");
     if (event.next === "loaded" && message.textContent === EVENTS.SDK_START_OF_LOADING.text) show("");
     else if (event.text) show(event.text, event.level);
     if (event.next === "result-page" && session) {
       setTimeout(() => window.location.assign(resultPage(session.orderId)), 800);
     } else if (event.next === "retry") {
-      if (code !== "SDK_PAYMENT_CANCEL") session = null; // a new session next time
+      if (!event.keepSession) session = null; // a new session next time
+      releaseComponent();
       busy(false);
     }
   }
@@ -224,16 +276,26 @@
     if (!sdkApp) {
       sdkApp = new window.AMSCashierPayment({
         environment: current.environment || config.environment,
-        locale: "en_US",
+        locale: sdkLocale(),
         onLog: ({ code, message: text }) => console.debug("Antom SDK log", code, text),
         onEventCallback: onSdkEvent,
         onError: onSdkEvent,
       });
     }
-    await sdkApp.createComponent({
-      sessionData: current.paymentSessionData,
-      appearance: { showLoading: true },
-    });
+    // A second payment: free the previous component first (Antom's SDK page).
+    releaseComponent();
+    sdkComponent = true;
+    try {
+      await sdkApp.createComponent({
+        sessionData: current.paymentSessionData,
+        appearance: { showLoading: true },
+      });
+    } catch (e) {
+      // The SDK rejects with {code, message} after reporting the same code to
+      // onError / onEventCallback; handling it again is harmless, and covers a
+      // rejection it did not report.
+      onSdkEvent(e && e.code ? e : { code: "SDK_CREATECOMPONENT_ERROR", message: String(e) });
+    }
   }
 
   async function pay(event) {
@@ -302,9 +364,7 @@
   }
 
   // Leaving the page: unmount the SDK's component.
-  window.addEventListener("pagehide", () => {
-    if (sdkApp && typeof sdkApp.unmount === "function") sdkApp.unmount();
-  });
+  window.addEventListener("pagehide", releaseComponent);
 
   // Back from the cashier page (the browser's back/forward cache): Pay works again, with a new session.
   window.addEventListener("pageshow", (event) => {
@@ -316,7 +376,7 @@
   });
 
   // For tests and the curious.
-  window.antomCheckout = { describeEvent, toMinorUnits, EVENTS, RESULT_CODES };
+  window.antomCheckout = { describeEvent, toMinorUnits, sdkLocale, EVENTS, RESULT_CODES };
 
   start();
 })();

@@ -68,6 +68,12 @@ enum Command {
         /// Speed-up of Antom's notification retry schedule (1: real time).
         #[arg(long, default_value_t = 1.0)]
         time_scale: f64,
+        /// Sign the refusals made before the API runs (INVALID_SIGNATURE,
+        /// KEY_NOT_FOUND, NO_INTERFACE_DEF). Default: unsigned, as Antom's
+        /// gateway may send them; libraries that demand a signature on every
+        /// answer (Antom's Python library) then show the result code.
+        #[arg(long)]
+        sign_gateway_errors: bool,
     },
     /// Send one signed payment notification to a local notify endpoint and print the answer.
     Notify {
@@ -192,7 +198,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             rules,
             client_id,
             time_scale,
-        } => runtime()?.block_on(mock(port, rules, client_id, time_scale)),
+            sign_gateway_errors,
+        } => runtime()?.block_on(mock(port, rules, client_id, time_scale, sign_gateway_errors)),
         Command::Notify {
             to,
             payment_request_id,
@@ -253,11 +260,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn mock(port: u16, rules: Option<PathBuf>, client_id: String, time_scale: f64) -> Result<ExitCode, String> {
+async fn mock(
+    port: u16,
+    rules: Option<PathBuf>,
+    client_id: String,
+    time_scale: f64,
+    sign_gateway_errors: bool,
+) -> Result<ExitCode, String> {
     use antom_testkit::mock::{MockAntom, Rules};
     let mut builder = MockAntom::builder()
         .client_id(client_id.clone())
         .time_scale(time_scale)
+        .sign_gateway_errors(sign_gateway_errors)
         .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     if let Some(path) = &rules {
         builder = builder.rules(Rules::from_toml_file(path).map_err(|e| format!("{}: {e}", path.display()))?);

@@ -87,10 +87,16 @@
 //! field Antom's API defines for redirect flows (and `antom_types` models);
 //! here it is how a checkout page under test finds the cashier: redirect the
 //! buyer to `normalUrl` where the real Web SDK would be started with
-//! `paymentSessionData`. The mock's `paymentSessionData` keeps Antom's shape
-//! (`<base64>&&MOCK&&111`); its base64 part is JSON holding the same
-//! `cashierUrl` ([`cashier_url_from_session_data`]). A test can also ask the
-//! mock: [`MockAntom::cashier_url`], [`MockAntom::payment`].
+//! `paymentSessionData`. The mock's `paymentSessionData` has Antom's four
+//! `&&` segments (`<token>&&SG&&188&&<metadata>`, as in Antom's sample): the
+//! token is base64 JSON holding the same `cashierUrl`
+//! ([`cashier_url_from_session_data`]); the metadata is base64 JSON with
+//! `clientId` and the `paymentSessionConfig` the Web SDK picks its component
+//! by (`productScene` `CASHIER_PAYMENT`, `paymentMethodCategoryType` `APM`,
+//! or `CARD` for card payments, `productSceneVersion` `1.0`;
+//! [`session_metadata`]). So `@alipay/ams-checkout` parses it as Antom's
+//! own. A test can also ask the mock: [`MockAntom::cashier_url`],
+//! [`MockAntom::payment`].
 //!
 //! The base URL is the server's own (`http://127.0.0.1:<port>`), or with
 //! [`MockAntom::service`] the request's `Host`, or
@@ -155,7 +161,7 @@ pub use self::notifier::{
     RETRY_SCHEDULE,
 };
 pub use self::rules::{Action, Api, Rule, Rules, RulesError};
-pub use self::service::{cashier_url_from_session_data, ConnectionDropped, MockService};
+pub use self::service::{cashier_url_from_session_data, session_metadata, ConnectionDropped, MockService};
 pub use self::state::{BuyerAction, MockError, Payment, Refund};
 
 use self::notifier::{Job, Notifier, NotifierConfig};

@@ -618,11 +618,29 @@ fn with_rule(api: Api, chosen: &Option<Chosen>, applied: impl FnOnce(&Action)) -
     }
 }
 
-fn session_data(session_id: &str, cashier_url: &str) -> String {
-    let json =
+/// Antom's four `&&`-separated segments: an opaque token, the site (`SG`),
+/// a number, and base64 JSON metadata the Web SDK parses
+/// (`paymentSessionConfig` picks its component; seed 000's sample). The
+/// mock's token is base64 JSON holding the cashier URL.
+fn session_data(shared: &Shared, session_id: &str, cashier_url: &str, payment_method_type: &str) -> String {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let token =
         serde_json::json!({ "mock": "antom-testkit", "paymentSessionId": session_id, "cashierUrl": cashier_url });
-    let encoded = base64::engine::general_purpose::STANDARD.encode(json.to_string());
-    format!("{encoded}&&MOCK&&111")
+    let category = if payment_method_type == "CARD" { "CARD" } else { "APM" };
+    let metadata = serde_json::json!({
+        "action": { "app": {}, "needVerifyAndResume": false, "skipSdkQuery": false, "wap": {}, "web": {} },
+        "clientId": shared.client_id,
+        "paymentSessionConfig": {
+            "paymentMethodCategoryType": category,
+            "productScene": "CASHIER_PAYMENT",
+            "productSceneVersion": "1.0",
+        },
+    });
+    format!(
+        "{}&&SG&&188&&{}",
+        engine.encode(token.to_string()),
+        engine.encode(metadata.to_string())
+    )
 }
 
 /// The cashier URL inside a mock `paymentSessionData` (see the module docs).
@@ -631,6 +649,15 @@ pub fn cashier_url_from_session_data(payment_session_data: &str) -> Option<Strin
     let json = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
     let value: serde_json::Value = serde_json::from_slice(&json).ok()?;
     value.get("cashierUrl")?.as_str().map(str::to_owned)
+}
+
+/// The metadata a `paymentSessionData` carries in its fourth segment, as
+/// the Web SDK reads it (`paymentSessionConfig`, `clientId`...); `None` when
+/// there is no fourth segment or it is not base64 JSON.
+pub fn session_metadata(payment_session_data: &str) -> Option<serde_json::Value> {
+    let encoded = payment_session_data.split("&&").nth(3)?;
+    let json = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    serde_json::from_slice(&json).ok()
 }
 
 fn session_answer(payment: &Payment) -> Answer {
@@ -709,7 +736,12 @@ fn create_session(
     let payment = Payment {
         payment_request_id: id.clone(),
         payment_id: shared.ids.payment_id(),
-        payment_session_data: session_data(&session_id, &cashier_url),
+        payment_session_data: session_data(
+            shared,
+            &session_id,
+            &cashier_url,
+            request.payment_method.payment_method_type.as_str(),
+        ),
         payment_session_expiry_time: request
             .payment_session_expiry_time
             .clone()
@@ -814,7 +846,9 @@ fn inquiry_answer(payment: &Payment) -> Answer {
         acquirer_info: None,
         acquirer_reference_no: None,
         earliest_settlement_time: None,
-        transactions: Some((!transactions.is_empty()).then_some(transactions)),
+        // Omitted without refunds, as Antom does: Antom's official Python
+        // library fails on `"transactions": null`.
+        transactions: (!transactions.is_empty()).then_some(Some(transactions)),
         extra: Map::new(),
     })
 }

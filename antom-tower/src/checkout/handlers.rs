@@ -7,7 +7,7 @@ use antom_types::{
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
@@ -337,7 +337,7 @@ pub(crate) async fn return_page(
         return Json(view).into_response();
     }
     let orders_url = format!("{}/orders/{}", checkout.inner.prefix, urlencode(&view.order_id));
-    Html(render_return_page(&view, &orders_url)).into_response()
+    super::return_page::render(&checkout, &order, &orders_url).await
 }
 
 async fn load_order(checkout: &Checkout, order_id: &str) -> Result<Option<StoredOrder>, StoreError> {
@@ -461,50 +461,4 @@ const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
 
 fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, URL_COMPONENT).to_string()
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn render_return_page(view: &OrderView, orders_url: &str) -> String {
-    let status = html_escape(&view.status);
-    let description = html_escape(&view.description);
-    let amount = html_escape(&view.amount.to_string());
-    let orders_url = html_escape(orders_url);
-    format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Payment status</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}}
-.status{{font-size:1.5rem;font-weight:600}} .succeeded{{color:#137333}} .failed,.cancelled,.expired{{color:#b3261e}}</style></head>
-<body><h1>Payment status</h1>
-<p>{description} &mdash; {amount}</p>
-<p class="status {status}" id="status" data-final="{is_final}">{status}</p>
-<p id="message">{message}</p>
-<script>
-const ordersUrl = "{orders_url}";
-const messages = {{succeeded: "paid", failed: "payment failed", cancelled: "payment cancelled", expired: "payment expired"}};
-async function poll() {{
-  const el = document.getElementById("status");
-  if (el.dataset.final === "true") {{ document.getElementById("message").textContent = messages[el.textContent] || ""; return; }}
-  try {{
-    const r = await fetch(ordersUrl, {{headers: {{accept: "application/json"}}}});
-    if (r.ok) {{ const o = await r.json(); el.textContent = o.status; el.className = "status " + o.status; el.dataset.final = String(o.isFinal); }}
-  }} catch (e) {{}}
-  setTimeout(poll, 1000);
-}}
-poll();
-</script></body></html>"#,
-        is_final = view.is_final,
-        message = if view.is_final {
-            ""
-        } else {
-            "waiting for the payment result..."
-        },
-    )
 }

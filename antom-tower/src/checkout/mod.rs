@@ -5,7 +5,7 @@
 //! | `POST {prefix}/sessions` | validates the front end's order, stores it, calls createPaymentSession with a fresh paymentRequestId and returns what Antom's Web SDK needs |
 //! | `POST {prefix}/notify` | behind [`VerifyNotificationLayer`]: applies the verified result to the store and acknowledges only once the store has durably accepted it |
 //! | `GET {prefix}/orders/{id}` | the order and its status; while pending, asks Antom (inquiryPayment) at most once per 2 s per order |
-//! | `GET {prefix}/return` | the paymentRedirectUrl landing page: JSON, or a small HTML page that polls until the status is final |
+//! | `GET {prefix}/return` | the paymentRedirectUrl landing page: JSON, or for a browser an HTML page with the order summary, the outcome, the buyer-facing advice for a failed payment's result code and a link back to the shop; it reloads itself until the status is final |
 //! | `GET {prefix}/ready` | readiness for a load balancer: 200 while the store takes writes ([`OrderStore::check_writable`]), 503 otherwise |
 //!
 //! Serve the router with timeouts and a connection bound, as
@@ -29,6 +29,7 @@
 
 mod handlers;
 mod reconcile;
+mod return_page;
 
 use std::sync::Arc;
 use std::time::Duration;
