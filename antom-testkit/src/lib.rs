@@ -8,3 +8,4 @@ pub mod keys;
 pub mod mock;
 pub mod relay;
 pub mod store_conformance;
+pub mod trigger;

@@ -164,8 +164,12 @@ pub use self::state::{BuyerAction, MockError, Payment, Refund};
 use self::notifier::{Job, Notifier, NotifierConfig};
 use self::rules::{Chosen, MatchInput, RuleBook};
 use self::state::Store;
-pub(crate) use self::util::iso8601 as util_iso8601;
 use self::util::{iso8601, IdGen};
+
+/// Formats an instant as ISO 8601 in UTC (`2026-08-17T02:36:49+00:00`), as the mock writes times.
+pub fn iso8601_utc(at: SystemTime) -> String {
+    iso8601(at)
+}
 
 /// The mock's default client id (a sandbox one: the official libraries then
 /// use the `/ams/sandbox/api` paths, which the mock serves too).

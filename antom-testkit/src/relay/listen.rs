@@ -126,7 +126,7 @@ pub struct Forwarded {
 
 impl std::fmt::Display for Forwarded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = crate::mock::util_iso8601(self.at);
+        let at = crate::mock::iso8601_utc(self.at);
         match (self.status, &self.error) {
             (Some(status), _) => write!(
                 f,
@@ -149,13 +149,17 @@ impl std::fmt::Display for Forwarded {
     }
 }
 
-/// Connects once and forwards until the connection ends; `on_delivery` sees
-/// each forwarded notification, `on_connected` is called once connected.
-pub async fn listen_once(
-    options: &ListenOptions,
-    on_connected: impl FnOnce(),
-    mut on_delivery: impl FnMut(Forwarded),
-) -> Result<(), ListenError> {
+/// What [`listen_once`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenEvent {
+    /// The relay accepted the channel and secret.
+    Connected,
+    /// A notification was re-posted to the app.
+    Forwarded(Forwarded),
+}
+
+/// Connects once and forwards until the connection ends, reporting to `on_event`.
+pub async fn listen_once(options: &ListenOptions, mut on_event: impl FnMut(ListenEvent)) -> Result<(), ListenError> {
     let forward_to: http::Uri = options
         .forward_to
         .parse()
@@ -183,7 +187,7 @@ pub async fn listen_once(
         },
         other => ListenError::Connection(other.to_string()),
     })?;
-    on_connected();
+    on_event(ListenEvent::Connected);
     let (mut sink, mut stream) = socket.split();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(0)
@@ -214,7 +218,7 @@ pub async fn listen_once(
             }
             Some((answer, forwarded)) = answers.recv() => {
                 let text = serde_json::to_string(&answer).expect("an answer serializes");
-                on_delivery(forwarded);
+                on_event(ListenEvent::Forwarded(forwarded));
                 if let Err(e) = sink.send(Message::Text(text.into())).await {
                     return Err(ListenError::Connection(e.to_string()));
                 }
@@ -228,7 +232,14 @@ pub async fn listen_once(
 pub async fn listen(options: &ListenOptions, mut on_line: impl FnMut(String)) -> Result<(), ListenError> {
     loop {
         let mut connected = false;
-        let result = listen_once(options, || connected = true, |forwarded| on_line(forwarded.to_string())).await;
+        let result = listen_once(options, |event| match event {
+            ListenEvent::Connected => {
+                connected = true;
+                on_line(format!("connected to {}", options.websocket_url()));
+            }
+            ListenEvent::Forwarded(forwarded) => on_line(forwarded.to_string()),
+        })
+        .await;
         if connected {
             on_line(format!(
                 "relay connection lost; reconnecting to {}",
