@@ -2,7 +2,7 @@
 //! by name, with field overrides, re-signed with the test key for the
 //! target URL and the current time.
 //!
-//! The events are the catalogue's notifications ([`fixtures::notifications`](crate::fixtures::notifications):
+//! The events are the catalogue's notifications ([`fixtures::notifications`](crate::fixtures::notifications()):
 //! payment success, one failure per `paymentResultCode`, pending, expired,
 //! refund success and failure) plus notifyDispute (`notify_dispute.<type>`,
 //! the fields of the official libraries' `AlipayDisputeNotify`) and

@@ -13,7 +13,7 @@ pub struct RelayArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// A channel and its secret, NAME=SECRET (repeatable). A secret may also come from
-    /// $ANTOM_RELAY_SECRET_<NAME> (upper case) with --channel NAME.
+    /// $ANTOM_RELAY_SECRET_NAME (NAME in upper case) with --channel NAME.
     #[arg(long = "channel", value_name = "NAME=SECRET", required = true)]
     channels: Vec<String>,
     /// How long to wait for the developer's app, e.g. 4s.
@@ -24,7 +24,7 @@ pub struct RelayArgs {
 /// `antom listen` arguments.
 #[derive(clap::Args)]
 pub struct ListenArgs {
-    /// The relay's URL, e.g. https://relay.example.com (or ws:// / wss://).
+    /// The relay's base URL: https://, http://, wss:// or ws:// and the host.
     #[arg(long)]
     relay: String,
     /// Your channel.
