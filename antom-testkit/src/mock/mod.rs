@@ -119,6 +119,12 @@
 //!
 //! # What is scaled
 //!
+//! [`MockAntom::advance_clock`] (`POST /mock/clock/advance`) moves Antom's
+//! clock forward at once and waits until every retry, scheduled outcome and
+//! session expiry that became due happened: a test clock, see [`control`],
+//! which also lists the HTTP control API (`POST /mock/payments/{id}/pay`...)
+//! for tests in other languages and `antom mock-control`.
+//!
 //! The time scale divides Antom's clock: the notification retry schedule,
 //! [`notify_delay`](MockAntomBuilder::notify_delay),
 //! [`auto_expire_after`](MockAntomBuilder::auto_expire_after), and the `after`
