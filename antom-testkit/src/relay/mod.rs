@@ -71,6 +71,9 @@ use self::wire::{Answer, Delivery};
 /// the mock (and, as far as is known, Antom) waits for a notify URL.
 pub const DEFAULT_ANSWER_TIMEOUT: Duration = Duration::from_secs(4);
 
+/// How many [`RelayEvent`]s [`Relay::events`] keeps.
+pub const MAX_EVENTS: usize = 10_000;
+
 /// Channels and their secrets, and timing.
 #[derive(Clone)]
 pub struct RelayConfig {
@@ -119,6 +122,8 @@ impl RelayConfig {
 /// One notification handled by the relay, for its log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayEvent {
+    /// Order among all events, from 1.
+    pub seq: u64,
     /// When it arrived.
     pub at: SystemTime,
     /// The channel.
@@ -157,6 +162,7 @@ impl Relay {
             listeners: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             next_conn: AtomicU64::new(1),
+            next_event: AtomicU64::new(1),
             events: watch::channel(Vec::new()).0,
         });
         let app = router(Arc::clone(&state));
@@ -208,7 +214,7 @@ impl Relay {
         true
     }
 
-    /// Every notification handled so far.
+    /// The notifications handled so far (the latest [`MAX_EVENTS`] at most).
     pub fn events(&self) -> Vec<RelayEvent> {
         self.state.events.borrow().clone()
     }
@@ -249,6 +255,7 @@ struct RelayState {
     listeners: Mutex<HashMap<String, Connected>>,
     next_id: AtomicU64,
     next_conn: AtomicU64,
+    next_event: AtomicU64,
     events: watch::Sender<Vec<RelayEvent>>,
 }
 
@@ -257,8 +264,15 @@ impl RelayState {
         self.listeners.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn record(&self, event: RelayEvent) {
-        self.events.send_modify(|list| list.push(event));
+    fn record(&self, mut event: RelayEvent) {
+        event.seq = self.next_event.fetch_add(1, Ordering::Relaxed);
+        self.events.send_modify(|list| {
+            // A relay runs for weeks: keep the recent history only.
+            if list.len() >= MAX_EVENTS {
+                list.drain(..MAX_EVENTS / 2);
+            }
+            list.push(event);
+        });
     }
 }
 
@@ -320,6 +334,7 @@ async fn relay_one(
     }
     let listener = state.lock().get(&channel).cloned();
     let event = |status: StatusCode, outcome| RelayEvent {
+        seq: 0,
         at,
         channel: channel.clone(),
         path: path.clone(),

@@ -82,13 +82,13 @@ pub async fn relay(args: RelayArgs) -> Result<ExitCode, String> {
             changed = events.changed() => {
                 if changed.is_err() { break; }
                 let list = events.borrow_and_update().clone();
-                for e in &list[printed..] {
+                for e in list.iter().filter(|e| e.seq > printed) {
                     println!(
                         "{}  {}  {}  -> {} ({})",
                         antom_testkit::mock::iso8601_utc(e.at), e.channel, e.path, e.status, e.outcome
                     );
                 }
-                printed = list.len();
+                printed = list.last().map_or(printed, |e| e.seq);
             }
             _ = tokio::signal::ctrl_c() => break,
         }
