@@ -146,9 +146,10 @@ async fn sandbox_notifications_reach_localhost_through_relay_and_listen() {
     let attempts = mock.log().notifications_for(&pay_2);
     assert_eq!(attempts.len(), 1);
     assert!(!attempts[0].acknowledged);
-    assert_eq!(attempts[0].status, Some(503), "{:?}", attempts[0]);
+    // 503 once the relay saw the socket close; 502 if the delivery raced the close.
+    assert!(matches!(attempts[0].status, Some(503) | Some(502)), "{:?}", attempts[0]);
     assert_eq!(app.status(&order_2).await, OrderStatus::Pending);
-    relay.wait_for_line("(no listener)");
+    relay.wait_for_line(&format!("-> {} (", attempts[0].status.unwrap()));
 
     // 3. The developer starts listening again; Antom's resend (2 minutes later) gets through.
     let mut listener = listen_process(&relay_url, SECRET, &forward_to);

@@ -80,11 +80,19 @@ async fn tail(log: MockLog, json: bool) {
         if all_requests.len() < requests || all_notifications.len() < notifications {
             (requests, notifications) = (0, 0); // the log was cleared
         }
-        for record in &all_requests[requests..] {
-            println!("{}", request_line(record, json));
-        }
-        for record in &all_notifications[notifications..] {
-            println!("{}", notification_line(record, json));
+        // One stream in time order, as the events happened.
+        let mut lines: Vec<(SystemTime, String)> = all_requests[requests..]
+            .iter()
+            .map(|r| (r.received_at, request_line(r, json)))
+            .chain(
+                all_notifications[notifications..]
+                    .iter()
+                    .map(|n| (n.sent_at, notification_line(n, json))),
+            )
+            .collect();
+        lines.sort_by_key(|(at, _)| *at);
+        for (_, line) in lines {
+            println!("{line}");
         }
         (requests, notifications) = (all_requests.len(), all_notifications.len());
     }
