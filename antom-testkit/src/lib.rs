@@ -6,4 +6,6 @@ pub mod contract;
 pub mod fixtures;
 pub mod keys;
 pub mod mock;
+pub mod relay;
 pub mod store_conformance;
+pub mod trigger;

@@ -142,6 +142,8 @@ pub enum NotificationKind {
     Payment,
     /// notifyRefund (`REFUND_RESULT`).
     Refund,
+    /// notifyDispute (sent by `POST /mock/payments/{id}/dispute`).
+    Dispute,
 }
 
 /// One attempt at delivering one notification.

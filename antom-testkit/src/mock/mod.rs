@@ -125,6 +125,12 @@
 //!
 //! # What is scaled
 //!
+//! [`MockAntom::advance_clock`] (`POST /mock/clock/advance`) moves Antom's
+//! clock forward at once and waits until every retry, scheduled outcome and
+//! session expiry that became due happened: a test clock, see [`control`],
+//! which also lists the HTTP control API (`POST /mock/payments/{id}/pay`...)
+//! for tests in other languages and `antom mock-control`.
+//!
 //! The time scale divides Antom's clock: the notification retry schedule,
 //! [`notify_delay`](MockAntomBuilder::notify_delay),
 //! [`auto_expire_after`](MockAntomBuilder::auto_expire_after), and the `after`
@@ -133,6 +139,8 @@
 //! timeout, and the timestamps in bodies and headers.
 
 pub mod cashier;
+mod clock;
+pub mod control;
 pub mod faults;
 pub mod log;
 pub mod notifier;
@@ -152,6 +160,7 @@ use antom_types::PaymentStatus;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use self::control::{ClockAdvance, ControlError, DisputeOrder, RefundOrder};
 pub use self::faults::NotificationFaults;
 pub use self::log::{
     MockLog, NotificationKind, NotificationRecord, RecordedResponse, RequestRecord, Verification, WaitTimeout,
@@ -168,6 +177,11 @@ use self::notifier::{Job, Notifier, NotifierConfig};
 use self::rules::{Chosen, MatchInput, RuleBook};
 use self::state::Store;
 use self::util::{iso8601, IdGen};
+
+/// Formats an instant as ISO 8601 in UTC (`2026-08-17T02:36:49+00:00`), as the mock writes times.
+pub fn iso8601_utc(at: SystemTime) -> String {
+    iso8601(at)
+}
 
 /// The mock's default client id (a sandbox one: the official libraries then
 /// use the `/ams/sandbox/api` paths, which the mock serves too).
@@ -195,7 +209,7 @@ pub(crate) struct Shared {
     pub(crate) sign_gateway_errors: bool,
     pub(crate) session_ttl: Duration,
     pub(crate) auto_expire_after: Option<Duration>,
-    time_scale: f64,
+    pub(crate) clock: Arc<clock::Clock>,
     bind: SocketAddr,
     runtime: OnceLock<tokio::runtime::Handle>,
     shutdown: watch::Sender<bool>,
@@ -260,12 +274,12 @@ impl Shared {
     /// Applies a buyer action later (Antom's clock, scaled).
     pub(crate) fn schedule(self: &Arc<Self>, payment_request_id: String, action: BuyerAction, after: Duration) {
         let shared = Arc::clone(self);
-        let wait = util::scale_down(after, self.time_scale);
+        let awake = self.clock.task();
+        let deadline = self.clock.now() + after;
         let mut shutdown = self.shutdown.subscribe();
         self.runtime().spawn(async move {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.wait_for(|down| *down) => return,
+            if !notifier::sleep_or_shutdown(&mut shutdown, &shared.clock, &awake, deadline).await {
+                return;
             }
             if let Err(e) = shared.buyer(&payment_request_id, action) {
                 tracing::debug!(error = %e, "scheduled outcome not applied");
@@ -750,6 +764,7 @@ impl MockAntomBuilder {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let log = MockLog::default();
         let antom_key = Arc::new(self.antom_key);
+        let clock = clock::Clock::new(self.time_scale);
         let notifier = Notifier::new(
             NotifierConfig {
                 client_id: self.client_id.clone(),
@@ -762,6 +777,7 @@ impl MockAntomBuilder {
                 ack_policy: self.ack_policy,
                 allow_external: self.allow_external,
                 fresh_request_time: self.fresh_request_time,
+                clock: Arc::clone(&clock),
             },
             log.clone(),
             shutdown_rx,
@@ -786,7 +802,7 @@ impl MockAntomBuilder {
             sign_gateway_errors: self.sign_gateway_errors,
             session_ttl: self.session_ttl,
             auto_expire_after: self.auto_expire_after,
-            time_scale: self.time_scale,
+            clock,
             bind: self.bind,
             runtime,
             shutdown,

@@ -60,6 +60,7 @@ use serde::Serialize;
 use serde_json::Map;
 use tokio::sync::watch;
 
+use super::clock::{Awake, Clock};
 use super::faults::NotificationFaults;
 use super::log::{MockLog, NotificationKind, NotificationRecord};
 use super::state::{Payment, Refund};
@@ -486,6 +487,7 @@ pub(crate) struct NotifierConfig {
     pub(crate) ack_policy: AckPolicy,
     pub(crate) allow_external: bool,
     pub(crate) fresh_request_time: bool,
+    pub(crate) clock: Arc<Clock>,
 }
 
 /// One notification to deliver, with its copies and stale follow-up.
@@ -571,27 +573,29 @@ impl Notifier {
     pub(crate) fn dispatch(&self, job: Job, runtime: &tokio::runtime::Handle) {
         self.log.delivery_started();
         let guard = PendingGuard(self.log.clone());
+        let awake = self.config.clock.task();
         let notifier = self.clone();
         runtime.spawn(async move {
             let _guard = guard;
             let mut shutdown = notifier.shutdown.clone();
-            let delay = scale_down(notifier.config.notify_delay, notifier.config.time_scale);
-            if !delay.is_zero() && !sleep_or_shutdown(&mut shutdown, Instant::now() + delay).await {
+            let delay = notifier.config.notify_delay;
+            let clock = &notifier.config.clock;
+            if !delay.is_zero() && !sleep_or_shutdown(&mut shutdown, clock, &awake, clock.now() + delay).await {
                 return;
             }
             for copy in 1..=job.faults.copies.max(1) {
-                if !notifier.deliver(&job, &job.body, copy, false).await {
+                if !notifier.deliver(&job, &job.body, copy, false, &awake).await {
                     return;
                 }
             }
             if let Some(stale) = &job.stale_body {
-                notifier.deliver(&job, stale, 1, true).await;
+                notifier.deliver(&job, stale, 1, true, &awake).await;
             }
         });
     }
 
     /// Runs one copy's attempts until acknowledged or the maximum; false on shutdown.
-    async fn deliver(&self, job: &Job, body: &[u8], copy: u32, stale: bool) -> bool {
+    async fn deliver(&self, job: &Job, body: &[u8], copy: u32, stale: bool, awake: &Awake) -> bool {
         let config = &self.config;
         let mut shutdown = self.shutdown.clone();
         let notify_type = if stale {
@@ -616,13 +620,16 @@ impl Notifier {
         });
         let body_bytes = Bytes::copy_from_slice(body);
         let start = Instant::now();
+        let antom_start = config.clock.now();
         let mut first: Option<(String, String)> = None;
         let offsets = scheduled_offsets();
         for attempt in 1..=MAX_ATTEMPTS {
             let index = (attempt - 1) as usize;
             let scheduled_offset = offsets[index];
             let scaled_offset = scale_down(scheduled_offset, config.time_scale);
-            if attempt > 1 && !sleep_or_shutdown(&mut shutdown, start + scaled_offset).await {
+            if attempt > 1
+                && !sleep_or_shutdown(&mut shutdown, &config.clock, awake, antom_start + scheduled_offset).await
+            {
                 return false;
             }
             if *shutdown.borrow() {
@@ -699,13 +706,18 @@ impl Notifier {
     }
 }
 
-/// Sleeps until `deadline`; false if the mock shut down first.
-async fn sleep_or_shutdown(shutdown: &mut watch::Receiver<bool>, deadline: Instant) -> bool {
+/// Sleeps until Antom's clock reads `deadline`; false if the mock shut down first.
+pub(crate) async fn sleep_or_shutdown(
+    shutdown: &mut watch::Receiver<bool>,
+    clock: &Clock,
+    awake: &Awake,
+    deadline: Duration,
+) -> bool {
     if *shutdown.borrow() {
         return false;
     }
     let slept = tokio::select! {
-        _ = tokio::time::sleep_until(deadline.into()) => true,
+        _ = clock.sleep_until(awake, deadline) => true,
         _ = shutdown.wait_for(|down| *down) => false,
     };
     slept && !*shutdown.borrow()

@@ -109,6 +109,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/mock/requests", get(list_requests))
         .route("/mock/notifications", get(list_notifications))
         .route("/", get(index))
+        .merge(super::control::routes())
         .fallback(fallback)
         .with_state(shared)
 }
@@ -212,6 +213,11 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// The JSON body.
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
+    }
+
     fn json<T: serde::Serialize>(value: &T) -> Answer {
         Answer {
             status: StatusCode::OK,
@@ -909,7 +915,7 @@ fn refund_answer(refund: &Refund) -> Answer {
     })
 }
 
-fn refund(shared: &Arc<Shared>, request: &RefundRequest) -> Answer {
+pub(crate) fn refund(shared: &Arc<Shared>, request: &RefundRequest) -> Answer {
     if request.refund_request_id.is_empty() || request.refund_request_id.len() > 64 {
         return Answer::param_illegal("refundRequestId must have 1 to 64 characters.");
     }

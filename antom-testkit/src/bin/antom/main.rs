@@ -1,7 +1,15 @@
-//! `antom`: debug Antom signatures, generate keys, run a mock Antom and send test notifications.
+//! `antom`: debug Antom signatures, generate keys, run and drive a mock Antom,
+//! send test notifications, call Antom, and relay real sandbox notifications
+//! to localhost. Each larger command lives in its own module.
 //!
 //! Exit codes: 0 success (for `verify`: the signature is valid), 1 the signature
 //! is not valid, 2 unusable input (unreadable file, unparseable key, bad flag).
+
+mod call;
+mod control;
+mod mock;
+mod relay;
+mod trigger;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "antom",
     version,
-    about = "Debug Antom signatures, generate keys, run a mock Antom."
+    about = "Debug Antom signatures, run and drive a mock Antom, trigger notifications, call Antom, relay sandbox notifications to localhost."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -54,27 +62,18 @@ enum Command {
     },
     /// Sign a sample createPaymentSession request with the test keys and verify it.
     Demo,
-    /// Run the mock Antom on 127.0.0.1 until interrupted.
-    Mock {
-        /// Port to listen on (0: any free port).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Rule table (TOML) scripting payment outcomes; see antom-testkit/rules.example.toml.
-        #[arg(long)]
-        rules: Option<PathBuf>,
-        /// Client id the mock accepts.
-        #[arg(long, default_value = antom_testkit::mock::DEFAULT_CLIENT_ID)]
-        client_id: String,
-        /// Speed-up of Antom's notification retry schedule (1: real time).
-        #[arg(long, default_value_t = 1.0)]
-        time_scale: f64,
-        /// Sign the refusals made before the API runs (INVALID_SIGNATURE,
-        /// KEY_NOT_FOUND, NO_INTERFACE_DEF). Default: unsigned, as Antom's
-        /// gateway may send them; libraries that demand a signature on every
-        /// answer (Antom's Python library) then show the result code.
-        #[arg(long)]
-        sign_gateway_errors: bool,
-    },
+    /// Run the mock Antom on 127.0.0.1 until interrupted, printing each request and notification attempt.
+    Mock(mock::MockArgs),
+    /// Drive a running mock: pay, fail, cancel, expire, refund, dispute, advance its clock.
+    MockControl(control::ControlArgs),
+    /// Send one of the testkit's notifications (see --list), re-signed for the target, and print the answer.
+    Trigger(trigger::TriggerArgs),
+    /// Call an Antom API with the merchant configuration (AntomConfig): signed, verified, printed.
+    Call(call::CallArgs),
+    /// Accept Antom's notifications on a public host and hand them to `antom listen`.
+    Relay(relay::RelayArgs),
+    /// Connect to a relay channel and re-post each notification to a local URL.
+    Listen(relay::ListenArgs),
     /// Send one signed payment notification to a local notify endpoint and print the answer.
     Notify {
         /// The notify URL, e.g. http://127.0.0.1:3000/antom/notify.
@@ -193,13 +192,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             })
         }
         Command::Demo => demo(),
-        Command::Mock {
-            port,
-            rules,
-            client_id,
-            time_scale,
-            sign_gateway_errors,
-        } => runtime()?.block_on(mock(port, rules, client_id, time_scale, sign_gateway_errors)),
+        Command::Mock(args) => runtime()?.block_on(mock::run(args)),
+        Command::MockControl(args) => control::run(args),
+        Command::Trigger(args) => trigger::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Relay(args) => runtime()?.block_on(relay::relay(args)),
+        Command::Listen(args) => runtime()?.block_on(relay::listen_command(args)),
         Command::Notify {
             to,
             payment_request_id,
@@ -253,51 +251,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())
-}
-
-async fn mock(
-    port: u16,
-    rules: Option<PathBuf>,
-    client_id: String,
-    time_scale: f64,
-    sign_gateway_errors: bool,
-) -> Result<ExitCode, String> {
-    use antom_testkit::mock::{MockAntom, Rules};
-    let mut builder = MockAntom::builder()
-        .client_id(client_id.clone())
-        .time_scale(time_scale)
-        .sign_gateway_errors(sign_gateway_errors)
-        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-    if let Some(path) = &rules {
-        builder = builder.rules(Rules::from_toml_file(path).map_err(|e| format!("{}: {e}", path.display()))?);
-    }
-    let handle = builder
-        .start()
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    let keys = antom_testkit::keys::keys_dir();
-    println!("mock Antom listening on {}", handle.base_url());
-    println!("client id:              {client_id}");
-    println!(
-        "merchant private key:   {}",
-        keys.join("merchant_private_key.pem").display()
-    );
-    println!(
-        "Antom public key:       {}",
-        keys.join("antom_public_key.pem").display()
-    );
-    println!(
-        "set ANTOM_BASE_URL={} to point a merchant server at it; Ctrl-C stops it",
-        handle.base_url()
-    );
-    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
-    handle.shutdown().await;
-    Ok(ExitCode::SUCCESS)
 }
 
 impl MessageArgs {
@@ -364,11 +322,11 @@ fn demo() -> Result<ExitCode, String> {
     })
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn read_body(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_body(path: &Path) -> Result<Vec<u8>, String> {
     if path == Path::new("-") {
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut body).map_err(|e| format!("stdin: {e}"))?;
