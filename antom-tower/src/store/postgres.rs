@@ -10,12 +10,19 @@ use sqlx::{Postgres, Transaction};
 use super::sql::{change_from_row, db_err, is_unique_violation, order_from_row, signed, CHANGE_COLUMNS, ORDER_COLUMNS};
 use super::state::{self, Change, Plan};
 use super::{
-    now_ms, ApplyOutcome, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError,
-    MAX_CAS_ATTEMPTS,
+    now_ms, ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, NewIdempotencyKey, NewOrder, Order,
+    OrderStore, PaymentResult, RefundResult, StateChange, StoreError, MAX_CAS_ATTEMPTS,
 };
 
 /// The schema migrations, in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "orders", include_str!("../../migrations/postgres/0001_orders.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "orders", include_str!("../../migrations/postgres/0001_orders.sql")),
+    (
+        3,
+        "idempotency_keys",
+        include_str!("../../migrations/postgres/0003_idempotency_keys.sql"),
+    ),
+];
 
 /// The first key of the advisory lock taken while migrating; the second is
 /// the hash of the schema name, so stores in different schemas migrate in
@@ -319,4 +326,26 @@ impl OrderStore for PostgresOrderStore {
             .map_err(db_err)?;
         rows.iter().map(|row| change_from_row!(row)).collect()
     }
+
+    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+        self.sql_claim_idempotency_key(new).await
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.sql_idempotency_record(key).await
+    }
+
+    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+        self.sql_record_idempotent_response(key, response).await
+    }
+
+    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+        self.sql_release_idempotency_key(key, order_id).await
+    }
+
+    async fn purge_idempotency_keys(&self, created_before_ms: i64) -> Result<u64, StoreError> {
+        self.sql_purge_idempotency_keys(created_before_ms).await
+    }
 }
+
+super::idempotency::sql::sql_idempotency_methods!(PostgresOrderStore);
