@@ -37,8 +37,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use antom_tower::store::{
-    ApplyOutcome, IdempotencyClaim, IdempotentResponse, NewIdempotencyKey, NewOrder, Order, OrderStatus, OrderStore, PaymentOutcome, PaymentResult, RefundOutcome, RefundResult,
-    ResultSource, StoreError,
+    ApplyOutcome, IdempotencyClaim, IdempotentResponse, NewIdempotencyKey, NewOrder, Order, OrderStatus, OrderStore,
+    PaymentOutcome, PaymentResult, RefundOutcome, RefundResult, ResultSource, StoreError,
 };
 use antom_types::{Amount, Currency};
 use tokio::sync::Barrier;
@@ -1145,10 +1145,17 @@ fn idempotency_key(tag: &str) -> NewIdempotencyKey {
 pub async fn idempotency_key_claimed_once_and_replayed<S: OrderStore>(store: S) {
     let new = idempotency_key("idem");
     let before = antom_now_ms();
-    assert_eq!(store.claim_idempotency_key(&new).await.expect("claim"), IdempotencyClaim::Claimed);
+    assert_eq!(
+        store.claim_idempotency_key(&new).await.expect("claim"),
+        IdempotencyClaim::Claimed
+    );
     let record = store.idempotency_record(&new.key).await.expect("read").expect("kept");
     assert_eq!(
-        (record.key.as_str(), record.fingerprint.as_str(), record.order_id.as_str()),
+        (
+            record.key.as_str(),
+            record.fingerprint.as_str(),
+            record.order_id.as_str()
+        ),
         (new.key.as_str(), new.fingerprint.as_str(), new.order_id.as_str())
     );
     assert!(record.response.is_none());
@@ -1167,16 +1174,25 @@ pub async fn idempotency_key_claimed_once_and_replayed<S: OrderStore>(store: S) 
         status: 200,
         body: r#"{"orderId":"x"}"#.into(),
     };
-    store.record_idempotent_response(&new.key, &first).await.expect("record");
+    store
+        .record_idempotent_response(&new.key, &first)
+        .await
+        .expect("record");
     let second = IdempotentResponse {
         status: 502,
         body: "{}".into(),
     };
-    store.record_idempotent_response(&new.key, &second).await.expect("record again");
+    store
+        .record_idempotent_response(&new.key, &second)
+        .await
+        .expect("record again");
     let record = store.idempotency_record(&new.key).await.expect("read").expect("kept");
     assert_eq!(record.response, Some(first), "the first answer stays");
     // A claimed key with an answer is not released.
-    store.release_idempotency_key(&new.key, &new.order_id).await.expect("release");
+    store
+        .release_idempotency_key(&new.key, &new.order_id)
+        .await
+        .expect("release");
     assert!(store.idempotency_record(&new.key).await.expect("read").is_some());
     assert!(store.idempotency_record("key-nobody").await.expect("read").is_none());
     assert!(matches!(
@@ -1190,15 +1206,36 @@ pub async fn idempotency_key_claimed_once_and_replayed<S: OrderStore>(store: S) 
 pub async fn idempotency_key_released_and_purged<S: OrderStore>(store: S) {
     let new = idempotency_key("idem-release");
     store.claim_idempotency_key(&new).await.expect("claim");
-    store.release_idempotency_key(&new.key, "order-someone-else").await.expect("release");
-    assert!(store.idempotency_record(&new.key).await.expect("read").is_some(), "another order's release");
-    store.release_idempotency_key(&new.key, &new.order_id).await.expect("release");
+    store
+        .release_idempotency_key(&new.key, "order-someone-else")
+        .await
+        .expect("release");
+    assert!(
+        store.idempotency_record(&new.key).await.expect("read").is_some(),
+        "another order's release"
+    );
+    store
+        .release_idempotency_key(&new.key, &new.order_id)
+        .await
+        .expect("release");
     assert!(store.idempotency_record(&new.key).await.expect("read").is_none());
-    assert_eq!(store.claim_idempotency_key(&new).await.expect("claim"), IdempotencyClaim::Claimed);
+    assert_eq!(
+        store.claim_idempotency_key(&new).await.expect("claim"),
+        IdempotencyClaim::Claimed
+    );
     // Purge: nothing before an hour ago; everything claimed before a minute from now.
-    store.purge_idempotency_keys(antom_now_ms() - 3_600_000).await.expect("purge");
-    assert!(store.idempotency_record(&new.key).await.expect("read").is_some(), "a new key is kept");
-    let purged = store.purge_idempotency_keys(antom_now_ms() + 60_000).await.expect("purge");
+    store
+        .purge_idempotency_keys(antom_now_ms() - 3_600_000)
+        .await
+        .expect("purge");
+    assert!(
+        store.idempotency_record(&new.key).await.expect("read").is_some(),
+        "a new key is kept"
+    );
+    let purged = store
+        .purge_idempotency_keys(antom_now_ms() + 60_000)
+        .await
+        .expect("purge");
     assert!(purged >= 1, "{purged}");
     assert!(store.idempotency_record(&new.key).await.expect("read").is_none());
 }
@@ -1233,7 +1270,10 @@ pub async fn concurrent_idempotency_claims_one_wins<S: OrderStore>(store: S) {
     }
     assert_eq!(winners.len(), 1, "exactly one claim wins: {winners:?}");
     assert_eq!(seen.len(), TASKS - 1);
-    assert!(seen.iter().all(|id| *id == winners[0]), "every loser sees the winner's order");
+    assert!(
+        seen.iter().all(|id| *id == winners[0]),
+        "every loser sees the winner's order"
+    );
     let record = store.idempotency_record(&base.key).await.expect("read").expect("kept");
     assert_eq!(record.order_id, winners[0]);
 }

@@ -215,7 +215,10 @@ async fn concurrent_startup_migrates_once() {
             .fetch_one(&pool)
             .await
             .unwrap();
-    assert!(migrations >= 2 && migrations == distinct, "{migrations} rows, {distinct} versions");
+    assert!(
+        migrations >= 2 && migrations == distinct,
+        "{migrations} rows, {distinct} versions"
+    );
     stores[0].create_order(new_order("m", sgd(1))).await.unwrap();
     assert!(stores[5].get_order("order-m").await.unwrap().is_some());
     pool.close().await;
