@@ -93,7 +93,14 @@ async fn serves_the_page_and_its_configuration() {
     let server = start(&mock, Mode::Mock, None).await;
     let (status, html) = send(Method::GET, &format!("{}/", server.base), &[], "").await;
     assert_eq!(status, StatusCode::OK);
-    for id in ["id=\"pay\"", "id=\"amount\"", "id=\"methods\"", "/app.js", "/style.css"] {
+    for id in [
+        "id=\"pay\"",
+        "id=\"quantity\"",
+        "id=\"price\"",
+        "id=\"methods\"",
+        "/app.js",
+        "/style.css",
+    ] {
         assert!(html.contains(id), "{id} missing from the page");
     }
     for asset in ["/app.js", "/style.css"] {
