@@ -245,7 +245,7 @@ impl ClientAddress {
 }
 
 fn last_address(headers: &http::HeaderMap, name: &HeaderName) -> Option<IpAddr> {
-    let value = headers.get_all(name).iter().last()?.to_str().ok()?;
+    let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
     let last = value.rsplit(',').next()?.trim();
     last.parse::<IpAddr>()
         .ok()
