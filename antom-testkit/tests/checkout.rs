@@ -9,13 +9,20 @@ use std::time::Duration;
 
 use antom_testkit::keys;
 use antom_testkit::mock::{MockAntom, MockAntomHandle, NotificationFaults, SendOptions};
-use antom_tower::checkout::{Checkout, CreateSessionResponse, OrderView};
+use std::net::SocketAddr;
+
+use antom_tower::checkout::pricing::{self, PriceOrder, PricedOrder, PricingError, PricingRequest};
+use antom_tower::checkout::{
+    Checkout, CheckoutBuildError, CheckoutBuilder, ClientAddress, ClientAmount, CreateSessionResponse, OrderView,
+    SessionContext, SessionOptions, SessionRateLimit,
+};
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
 use antom_tower::store::{
-    ApplyOutcome, InquiryClaim, MemoryOrderStore, NewOrder, Order, OrderStatus, OrderStore, PaymentResult,
-    RefundResult, ResultSource, StateChange, StoreError,
+    ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, MemoryOrderStore,
+    NewIdempotencyKey, NewOrder, Order, OrderStatus, OrderStore, PaymentResult, PostgresOrderStore, RefundResult,
+    ResultSource, SqliteOrderStore, StateChange, StoreError,
 };
-use antom_types::{Amount, ApiResult};
+use antom_types::{Amount, ApiResult, Currency, Goods};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
@@ -28,8 +35,33 @@ struct Shop {
     http: reqwest_lite::Client,
 }
 
+/// The test shop's catalogue: stickers at 1.00 SGD each, priced on the server.
+fn catalogue() -> impl PriceOrder {
+    pricing::from_fn(|request: PricingRequest| async move {
+        if request.body["productId"] != "sticker" {
+            return Err(PricingError::UnknownItem(request.body["productId"].to_string()));
+        }
+        let quantity = request.body["quantity"]
+            .as_u64()
+            .filter(|q| (1..=100_000).contains(q))
+            .ok_or_else(|| PricingError::Invalid("quantity: 1 to 100000".into()))?;
+        let amount =
+            Amount::from_minor_units(100 * quantity, "SGD").map_err(|e| PricingError::Invalid(e.to_string()))?;
+        Ok(PricedOrder::new(amount, format!("{quantity} stickers")).with_goods([Goods::new("sticker", "Sticker")]))
+    })
+}
+
 /// Starts the mock Antom and a merchant server with the checkout routes under /antom.
 async fn shop_with(store: Arc<dyn OrderStore>, notify_reachable: bool) -> Shop {
+    shop_configured(store, notify_reachable, |builder| builder).await
+}
+
+/// [`shop_with`], with more builder settings.
+async fn shop_configured(
+    store: Arc<dyn OrderStore>,
+    notify_reachable: bool,
+    configure: impl FnOnce(CheckoutBuilder) -> CheckoutBuilder,
+) -> Shop {
     let mock = MockAntom::builder().time_scale(100_000.0).start().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -51,17 +83,22 @@ async fn shop_with(store: Arc<dyn OrderStore>, notify_reachable: bool) -> Shop {
         .retry_policy(AntomRetryPolicy::new(2).base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
-    let checkout = Checkout::builder()
+    let builder = Checkout::builder()
+        .pricing(catalogue())
+        .payment_methods(["ALIPAY_CN", "GCASH"])
         .client(client)
         .shared_store(store)
         .notification_keys(mock.client_id(), mock.antom_public_key_ring())
         .notify_url(notify_url)
         .redirect_url(format!("{url}/antom/return"))
-        .prefix("/antom")
-        .build()
-        .unwrap();
+        .prefix("/antom");
+    let checkout = configure(builder).build().unwrap();
     let app = checkout.router();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap()
+    });
     Shop {
         url,
         checkout,
@@ -76,8 +113,13 @@ async fn shop() -> Shop {
 
 impl Shop {
     async fn create_session(&self, body: Value) -> (u16, Value) {
+        let (status, body, _) = self.post_session(&body, &[]).await;
+        (status, body)
+    }
+
+    async fn post_session(&self, body: &Value, headers: &[(&str, &str)]) -> (u16, Value, http::HeaderMap) {
         self.http
-            .post_json(&format!("{}/antom/sessions", self.url), &body)
+            .post_json_with(&format!("{}/antom/sessions", self.url), body, headers)
             .await
     }
 
@@ -92,7 +134,7 @@ impl Shop {
 
     async fn paid_session(&self, amount: u64) -> CreateSessionResponse {
         let (status, body) = self
-            .create_session(json!({"amount": amount, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "Cappuccino"}))
+            .create_session(json!({"productId": "sticker", "quantity": amount / 100, "paymentMethodType": "ALIPAY_CN"}))
             .await;
         assert_eq!(status, 200, "{body}");
         serde_json::from_value(body).unwrap()
@@ -357,6 +399,21 @@ impl OrderStore for FlakyStore {
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
         self.inner.state_changes(order_id).await
     }
+    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+        self.inner.claim_idempotency_key(new).await
+    }
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.inner.idempotency_record(key).await
+    }
+    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+        self.inner.record_idempotent_response(key, response).await
+    }
+    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+        self.inner.release_idempotency_key(key, order_id).await
+    }
+    async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.inner.purge_idempotency_keys(before_ms).await
+    }
 }
 
 #[tokio::test]
@@ -433,64 +490,290 @@ async fn invalid_orders_are_refused_before_anything_is_stored() {
     let shop = shop().await;
     let cases = [
         (
-            json!({"amount": -5, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
-            400,
-        ),
-        (
-            json!({"amount": 12.5, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
-            400,
-        ),
-        (
-            json!({"amount": "12.50", "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            json!({"productId": "gold-bar", "quantity": 1, "paymentMethodType": "ALIPAY_CN"}),
             422,
+            "unknown_item",
         ),
         (
-            json!({"amount": 0, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            json!({"productId": "sticker", "quantity": 0, "paymentMethodType": "ALIPAY_CN"}),
             422,
+            "invalid_order",
         ),
         (
-            json!({"amount": 100, "currency": "sgd", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            json!({"productId": "sticker", "quantity": 1}),
             422,
+            "payment_method_not_allowed",
         ),
         (
-            json!({"amount": 100, "currency": "XYZ", "paymentMethodType": "ALIPAY_CN", "description": "x"}),
+            json!({"productId": "sticker", "quantity": 1, "paymentMethodType": "DANA"}),
             422,
+            "payment_method_not_allowed",
         ),
-        (
-            json!({"amount": 150, "currency": "IDR", "paymentMethodType": "DANA", "description": "x"}),
-            422,
-        ),
-        (
-            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "", "description": "x"}),
-            422,
-        ),
-        (
-            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": ""}),
-            422,
-        ),
-        (
-            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN"}),
-            400,
-        ),
-        (
-            json!({"amount": 100, "currency": "SGD", "paymentMethodType": "ALIPAY_CN", "description": "x", "tip": 5}),
-            400,
-        ),
+        (json!([{"productId": "sticker"}]), 400, "invalid_json"),
     ];
-    for (body, expected) in cases {
+    for (body, expected, code) in cases {
         let (status, answer) = shop.create_session(body.clone()).await;
-        assert_eq!(status, expected, "{body} -> {answer}");
-        assert!(answer["error"].is_string(), "{answer}");
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (expected, Some(code)),
+            "{body} -> {answer}"
+        );
     }
-    assert!(shop.mock.log().requests_for("createPaymentSession").is_empty());
-    assert!(shop.checkout.store().list_pending(10).await.unwrap().is_empty());
-    // KRW has no minor unit: 15000 is 15,000 won.
-    let (status, body) = shop
-        .create_session(
-            json!({"amount": "15000", "currency": "KRW", "paymentMethodType": "KAKAOPAY", "description": "Tteokbokki"}),
+    let (status, _, _) = shop
+        .post_session(
+            &json!({"productId": "sticker", "quantity": 1, "paymentMethodType": "ALIPAY_CN"}),
+            &[("idempotency-key", "a key with spaces")],
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 400);
+    assert!(shop.mock.log().requests_for("createPaymentSession").is_empty());
+    assert!(shop.checkout.store().list_pending(10).await.unwrap().is_empty());
+}
+
+#[test]
+fn the_builder_needs_a_pricing_decision() {
+    let mock_keys = keys::antom_public_key_ring();
+    let client = AntomClient::builder("SANDBOX_TEST")
+        .private_key(keys::merchant_private_key())
+        .antom_public_keys(mock_keys.clone())
+        .build()
+        .unwrap();
+    let builder = || {
+        Checkout::builder()
+            .client(client.clone())
+            .store(MemoryOrderStore::new())
+            .notification_keys("SANDBOX_TEST", mock_keys.clone())
+            .notify_url("http://127.0.0.1:1/notify")
+            .redirect_url("http://127.0.0.1:1/return")
+    };
+    assert!(matches!(builder().build(), Err(CheckoutBuildError::MissingPricing)));
+    assert!(builder()
+        .pricing(ClientAmount::new().allow(Currency::SGD, 100, 5000))
+        .build()
+        .is_ok());
+}
+
+/// Every store the checkout can run on: memory, SQLite, and PostgreSQL when
+/// `ANTOM_TEST_POSTGRES_URL` is set (each in a fresh schema).
+async fn every_store() -> Vec<(&'static str, Arc<dyn OrderStore>)> {
+    let mut stores: Vec<(&'static str, Arc<dyn OrderStore>)> = vec![
+        ("memory", Arc::new(MemoryOrderStore::new())),
+        ("sqlite", Arc::new(SqliteOrderStore::in_memory().await.unwrap())),
+    ];
+    match std::env::var("ANTOM_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            let admin = sqlx::PgPool::connect(&url)
+                .await
+                .expect("connect to ANTOM_TEST_POSTGRES_URL");
+            let schema = format!("antom_checkout_{}_{}", std::process::id(), uuid_like());
+            sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&url)
+                .unwrap()
+                .options([("search_path", schema.as_str())]);
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .unwrap();
+            stores.push(("postgres", Arc::new(PostgresOrderStore::from_pool(pool).await.unwrap())));
+        }
+        _ if std::env::var_os("CI").is_some() => panic!("CI is set: ANTOM_TEST_POSTGRES_URL is required"),
+        _ => eprintln!("PostgreSQL skipped: ANTOM_TEST_POSTGRES_URL is not set"),
+    }
+    stores
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forged_amount_in_the_body_never_changes_what_is_charged() {
+    for (name, store) in every_store().await {
+        let shop = shop_with(store, true).await;
+        // The browser claims 1 cent in USD; the catalogue says 3 stickers at 1.00 SGD.
+        let forged = json!({
+            "productId": "sticker", "quantity": 3, "paymentMethodType": "ALIPAY_CN",
+            "amount": 1, "currency": "USD", "description": "Gold bar", "paymentAmount": {"currency": "USD", "value": "1"},
+        });
+        let (status, body) = shop.create_session(forged).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        let session: CreateSessionResponse = serde_json::from_value(body).unwrap();
+        let stored = shop
+            .checkout
+            .store()
+            .get_order(&session.order_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.amount, Amount::from_minor_units(300, "SGD").unwrap(), "{name}");
+        assert_eq!(stored.description, "3 stickers", "{name}");
+        let sent = shop.mock.log().requests_for("createPaymentSession");
+        let sent = sent[0].json().unwrap();
+        assert_eq!(
+            sent["paymentAmount"],
+            json!({"currency": "SGD", "value": "300"}),
+            "{name}"
+        );
+        assert_eq!(
+            sent["order"]["orderAmount"],
+            json!({"currency": "SGD", "value": "300"}),
+            "{name}"
+        );
+        assert_eq!(sent["order"]["goods"][0]["referenceGoodsId"], "sticker", "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_idempotency_key_creates_one_order_and_one_session_on_every_store() {
+    for (name, store) in every_store().await {
+        let shop = Arc::new(shop_with(store, true).await);
+        let body = json!({"productId": "sticker", "quantity": 2, "paymentMethodType": "ALIPAY_CN"});
+        let key = format!("attempt-{name}-1");
+        let barrier = Arc::new(tokio::sync::Barrier::new(50));
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let (shop, body, key, barrier) = (shop.clone(), body.clone(), key.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                shop.post_session(&body, &[("idempotency-key", key.as_str())]).await
+            }));
+        }
+        let mut order_ids = std::collections::HashSet::new();
+        let mut replayed = 0;
+        for task in tasks {
+            let (status, answer, headers) = task.await.unwrap();
+            assert_eq!(status, 200, "{name}: {answer}");
+            order_ids.insert(answer["orderId"].as_str().unwrap().to_owned());
+            replayed += usize::from(headers.get("idempotent-replayed").is_some());
+        }
+        assert_eq!(order_ids.len(), 1, "{name}: one order for one key");
+        assert_eq!(replayed, 49, "{name}");
+        assert_eq!(
+            shop.mock.log().requests_for("createPaymentSession").len(),
+            1,
+            "{name}: one Antom call"
+        );
+        assert_eq!(
+            shop.checkout.store().list_pending(100).await.unwrap().len(),
+            1,
+            "{name}: one stored order"
+        );
+        // The same key with another body: refused, nothing created.
+        let other = json!({"productId": "sticker", "quantity": 3, "paymentMethodType": "ALIPAY_CN"});
+        let (status, answer, _) = shop.post_session(&other, &[("idempotency-key", key.as_str())]).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (422, Some("idempotency_key_reused")),
+            "{name}"
+        );
+        // Key order and whitespace do not make another body.
+        let reordered = json!({"paymentMethodType": "ALIPAY_CN", "quantity": 2, "productId": "sticker"});
+        let (status, answer, _) = shop
+            .post_session(&reordered, &[("idempotency-key", key.as_str())])
+            .await;
+        assert_eq!(
+            (status, answer["orderId"].as_str()),
+            (200, order_ids.iter().next().map(String::as_str))
+        );
+        // A new key is a new checkout attempt.
+        let (status, answer, _) = shop.post_session(&body, &[("idempotency-key", "attempt-2")]).await;
+        assert_eq!(status, 200);
+        assert!(!order_ids.contains(answer["orderId"].as_str().unwrap()));
+        assert_eq!(shop.mock.log().requests_for("createPaymentSession").len(), 2, "{name}");
+        let kept = shop.checkout.store().idempotency_record(&key).await.unwrap().unwrap();
+        assert_eq!(kept.response.map(|r| r.status), Some(200), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_session_route_is_rate_limited_per_client() {
+    let shop = shop_configured(Arc::new(MemoryOrderStore::new()), true, |builder| {
+        builder.rate_limit(SessionRateLimit::per_client(3, Duration::from_secs(60)))
+    })
+    .await;
+    let body = json!({"productId": "sticker", "quantity": 1, "paymentMethodType": "ALIPAY_CN"});
+    for _ in 0..3 {
+        assert_eq!(shop.create_session(body.clone()).await.0, 200);
+    }
+    let (status, answer, headers) = shop.post_session(&body, &[]).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (429, Some("rate_limited")),
+        "{answer}"
+    );
+    assert!(headers.get("retry-after").is_some());
+    assert_eq!(
+        shop.mock.log().requests_for("createPaymentSession").len(),
+        3,
+        "no Antom call past the limit"
+    );
+    // The other routes are not limited.
+    let (status, _) = shop
+        .http
+        .get(&format!("{}/antom/return", shop.url), "application/json")
+        .await;
+    assert_eq!(status, 400);
+
+    // Behind a proxy: keyed by the header it sets, one bucket per client.
+    let shop = shop_configured(Arc::new(MemoryOrderStore::new()), true, |builder| {
+        builder.rate_limit(
+            SessionRateLimit::per_client(1, Duration::from_secs(60))
+                .client_address(ClientAddress::Header(http::HeaderName::from_static("x-real-ip"))),
+        )
+    })
+    .await;
+    for ip in ["203.0.113.1", "203.0.113.2"] {
+        assert_eq!(shop.post_session(&body, &[("x-real-ip", ip)]).await.0, 200, "{ip}");
+    }
+    assert_eq!(shop.post_session(&body, &[("x-real-ip", "203.0.113.1")]).await.0, 429);
+    let (status, answer, _) = shop.post_session(&body, &[]).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (500, Some("client_address_unknown"))
+    );
+}
+
+#[tokio::test]
+async fn session_options_and_the_hook_shape_the_antom_request() {
+    let shop = shop_configured(Arc::new(MemoryOrderStore::new()), true, |builder| {
+        builder
+            .session_options(
+                SessionOptions::checkout_payment()
+                    .locale("en_US")
+                    .settlement_currency(Currency::USD)
+                    .expires_after(Duration::from_secs(1800)),
+            )
+            .customize_session(
+                |request: &mut antom_types::CreatePaymentSessionRequest, context: &SessionContext<'_>| {
+                    request.merchant_region = Some("SG".into());
+                    assert_eq!(context.order.amount.value(), 100);
+                },
+            )
+    })
+    .await;
+    let body = json!({"productId": "sticker", "quantity": 1, "paymentMethodType": "GCASH"});
+    let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36";
+    let (status, answer, _) = shop.post_session(&body, &[("user-agent", android)]).await;
+    assert_eq!(status, 200, "{answer}");
+    let sent = shop.mock.log().requests_for("createPaymentSession");
+    let sent = sent[0].json().unwrap();
+    assert_eq!(sent["productScene"], "CHECKOUT_PAYMENT");
+    assert_eq!(sent["locale"], "en_US");
+    assert_eq!(sent["settlementStrategy"]["settlementCurrency"], "USD");
+    assert_eq!(sent["merchantRegion"], "SG");
+    assert_eq!(sent["paymentMethod"]["paymentMethodType"], "GCASH");
+    assert_eq!(sent["env"]["terminalType"], "WAP");
+    assert_eq!(sent["env"]["osType"], "ANDROID");
+    assert_eq!(sent["env"]["clientIp"], "127.0.0.1");
+    assert!(sent["paymentSessionExpiryTime"].as_str().unwrap().ends_with("+00:00"));
 }
 
 /// A very small HTTP/1.1 client over hyper, so the tests need no extra HTTP crate.
@@ -507,17 +790,25 @@ mod reqwest_lite {
             Client(HyperClient::builder(TokioExecutor::new()).build_http())
         }
 
-        pub async fn post_json(&self, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-            let request = http::Request::post(url)
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(body.to_string())))
-                .unwrap();
+        pub async fn post_json_with(
+            &self,
+            url: &str,
+            body: &serde_json::Value,
+            headers: &[(&str, &str)],
+        ) -> (u16, serde_json::Value, http::HeaderMap) {
+            let mut request = http::Request::post(url).header("content-type", "application/json");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let request = request.body(Full::new(Bytes::from(body.to_string()))).unwrap();
             let response = self.0.request(request).await.unwrap();
             let status = response.status().as_u16();
+            let headers = response.headers().clone();
             let bytes = response.into_body().collect().await.unwrap().to_bytes();
             (
                 status,
                 serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+                headers,
             )
         }
 

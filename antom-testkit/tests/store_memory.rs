@@ -33,7 +33,8 @@ async fn every_check_runs_by_name_on_one_thread() {
 #[tokio::test]
 async fn a_broken_store_fails_with_the_check_name() {
     use antom_tower::store::{
-        ApplyOutcome, InquiryClaim, NewOrder, Order, PaymentResult, RefundResult, StateChange, StoreError,
+        ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey, NewOrder,
+        Order, PaymentResult, RefundResult, StateChange, StoreError,
     };
 
     /// Forgets the amount check: applies results whatever their amount.
@@ -77,6 +78,21 @@ async fn a_broken_store_fails_with_the_check_name() {
         }
         async fn state_changes(&self, id: &str) -> Result<Vec<StateChange>, StoreError> {
             self.0.state_changes(id).await
+        }
+        async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+            self.0.claim_idempotency_key(new).await
+        }
+        async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+            self.0.idempotency_record(key).await
+        }
+        async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+            self.0.record_idempotent_response(key, response).await
+        }
+        async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+            self.0.release_idempotency_key(key, order_id).await
+        }
+        async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64, StoreError> {
+            self.0.purge_idempotency_keys(before_ms).await
         }
     }
 

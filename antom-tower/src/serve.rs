@@ -35,6 +35,7 @@
 //! `client_header_timeout`, `keepalive_timeout`, `worker_connections`).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -156,6 +157,7 @@ impl<G: Future<Output = ()> + Send> Server<G> {
             let service = TrackedService {
                 inner: service.clone(),
                 tracked: tracked.clone(),
+                peer,
             };
             let connection = http.serve_connection(TokioIo::new(stream), service);
             let registry = registry.clone();
@@ -284,11 +286,18 @@ async fn reap_idle(registry: Arc<Registry>, timeout: Duration) {
     }
 }
 
-/// The service of one connection: marks it busy while a request is in flight.
+/// The service of one connection: marks it busy while a request is in flight,
+/// and hands the client's address to the request as an extension
+/// ([`PeerAddr`], and axum's `ConnectInfo<SocketAddr>` with feature `axum`).
 struct TrackedService<S> {
     inner: S,
     tracked: Arc<Tracked>,
+    peer: SocketAddr,
 }
+
+/// The TCP peer of the connection a request came on, as a request extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
 
 type ResponseFuture<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
 
@@ -301,7 +310,12 @@ where
     type Error = S::Error;
     type Future = ResponseFuture<Response<B>, S::Error>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(PeerAddr(self.peer));
+        #[cfg(feature = "axum")]
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.peer));
         let busy = BusyGuard::new(self.tracked.clone());
         let call = self.inner.clone().oneshot(request);
         Box::pin(async move {

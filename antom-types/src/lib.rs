@@ -126,7 +126,7 @@ pub use notify::{
 pub use payment_result_code::PaymentResultCode;
 pub use payments::{
     CancelRequest, CancelResponse, CreatePaymentSessionRequest, CreatePaymentSessionResponse, InquiryPaymentRequest,
-    InquiryPaymentResponse,
+    InquiryPaymentResponse, PRODUCT_SCENE_CHECKOUT_PAYMENT,
 };
 pub use refunds::{InquiryRefundRequest, InquiryRefundResponse, RefundRequest, RefundResponse};
 pub use result::ApiResult;

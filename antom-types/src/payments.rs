@@ -10,6 +10,11 @@ use crate::result::ApiResult;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// `productScene` of a Checkout Payment session started from the merchant's
+/// web or mobile page (the Web SDK's checkout); see
+/// [`CreatePaymentSessionRequest::checkout_payment_scene`].
+pub const PRODUCT_SCENE_CHECKOUT_PAYMENT: &str = "CHECKOUT_PAYMENT";
+
 /// createPaymentSession request (`productCode` `CASHIER_PAYMENT`): creates
 /// the session the client SDK is started with.
 ///
@@ -112,6 +117,18 @@ impl CreatePaymentSessionRequest {
     pub fn with_env(mut self, env: Env) -> Self {
         self.env = Some(env);
         self
+    }
+
+    /// Sets `productScene`.
+    pub fn with_product_scene(mut self, scene: impl Into<String>) -> Self {
+        self.product_scene = Some(scene.into());
+        self
+    }
+
+    /// The preset for Checkout Payment: `productScene` set to
+    /// [`PRODUCT_SCENE_CHECKOUT_PAYMENT`].
+    pub fn checkout_payment_scene(self) -> Self {
+        self.with_product_scene(PRODUCT_SCENE_CHECKOUT_PAYMENT)
     }
 }
 

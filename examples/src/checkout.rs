@@ -17,7 +17,7 @@
 
 use std::path::PathBuf;
 
-use antom_tower::checkout::Checkout;
+use antom_tower::checkout::{Checkout, SessionOptions, SessionRateLimit};
 use antom_tower::client::Environment;
 use antom_tower::config::AntomConfig;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -81,12 +81,37 @@ pub fn urls(addr: std::net::SocketAddr) -> MerchantUrls {
     MerchantUrls::new(addr, &format!("{PREFIX}/notify"), &format!("{PREFIX}/return"))
 }
 
-/// The checkout routes for `config` and `store`, under [`PREFIX`].
+/// The payment methods the page offers; anything else is refused.
+pub const PAYMENT_METHODS: &[&str] = &[
+    "ALIPAY_CN",
+    "ALIPAY_HK",
+    "GCASH",
+    "DANA",
+    "KAKAOPAY",
+    "TNG",
+    "TRUEMONEY",
+    "SHOPEEPAY_SG",
+];
+
+/// The default limit on session creation: 10 at once per client, then one more every 6 s.
+pub fn default_rate_limit() -> SessionRateLimit {
+    SessionRateLimit::per_client(10, std::time::Duration::from_secs(6))
+}
+
+/// The checkout routes for `config` and `store`, under [`PREFIX`]: priced
+/// from the [`catalogue`](crate::catalogue), rate limited per client
+/// ([`default_rate_limit`]; serve with `ConnectInfo`, as [`serve`] does).
 pub fn checkout(
     config: &AntomConfig,
     store: impl antom_tower::store::OrderStore,
 ) -> Result<Checkout, antom_tower::checkout::CheckoutBuildError> {
-    Checkout::from_config(config, store)?.prefix(PREFIX).build()
+    Checkout::from_config(config, store)?
+        .pricing(crate::catalogue::pricing())
+        .payment_methods(PAYMENT_METHODS.iter().copied())
+        .session_options(SessionOptions::new().env_from_request())
+        .rate_limit(default_rate_limit())
+        .prefix(PREFIX)
+        .build()
 }
 
 /// The whole app: the page, its configuration, the SDK and the checkout routes.

@@ -13,6 +13,7 @@
 //! warp servers share (the axum one uses `antom_tower::checkout` instead).
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 pub mod checkout;
 pub mod hyper_notify;
 pub mod setup;

@@ -12,8 +12,9 @@
 //! 3. [`Shop::order`] reads the order: what a result page or a GetOrder call shows.
 //!
 //! The JSON shapes are the axum checkout routes' own ([`SessionRequest`] is
-//! `antom_tower::checkout::CreateSessionRequest`'s shape; [`CreateSessionResponse`],
-//! [`OrderView`]), so one front end works with every example.
+//! what the example page posts to them; [`CreateSessionResponse`],
+//! [`OrderView`]), so one front end works with every example. Prices come
+//! from the [`catalogue`](crate::catalogue), as in the axum example.
 
 use std::sync::Arc;
 
@@ -22,38 +23,26 @@ use antom_tower::client::{AntomClient, BuildError, ClientError, Environment};
 use antom_tower::config::AntomConfig;
 use antom_tower::store::{NewOrder, OrderStore, PaymentOutcome, PaymentResult, ResultSource, StoreError};
 use antom_types::{
-    Amount, CreatePaymentSessionRequest, Currency, Notification, NotifyPayment, NotifyType, Order, PaymentMethodType,
-    ResultStatus, NOTIFICATION_ACK_SUCCESS,
+    CreatePaymentSessionRequest, Notification, NotifyPayment, NotifyType, Order, PaymentMethodType, ResultStatus,
+    NOTIFICATION_ACK_SUCCESS,
 };
 use http::StatusCode;
 use serde::Deserialize;
 
-/// What a front end posts to create a session (the same JSON as the axum
-/// route's `CreateSessionRequest`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// What a front end posts to create a session (the same JSON the axum
+/// checkout routes take in the example): a product of the
+/// [`catalogue`](crate::catalogue), never a price.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SessionRequest {
-    /// Minor units (cents for SGD/USD, whole units for JPY/KRW), a JSON integer or a string of digits.
-    pub amount: MinorUnits,
-    /// ISO 4217, e.g. `SGD`.
+    /// A product id of [`crate::catalogue::PRODUCTS`].
+    pub product_id: String,
+    /// How many.
+    pub quantity: u64,
+    /// ISO 4217, one the product is priced in, e.g. `SGD`.
     pub currency: String,
     /// Antom's paymentMethodType, e.g. `ALIPAY_CN`.
     pub payment_method_type: String,
-    /// What is bought.
-    pub description: String,
-    /// The merchant's buyer id, if known.
-    #[serde(default)]
-    pub buyer_id: Option<String>,
-}
-
-/// An amount in minor units as a front end sends it: `4200` or `"4200"`, never a decimal.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum MinorUnits {
-    /// `4200`
-    Integer(u64),
-    /// `"4200"`
-    Digits(String),
 }
 
 /// The client, the store and the URLs a checkout needs. Cheap to clone.
@@ -292,38 +281,24 @@ pub fn outcome(payment: &NotifyPayment) -> PaymentOutcome {
     }
 }
 
-/// Checks the front end's order and gives it fresh ids.
+/// Prices the front end's order from the catalogue and gives it fresh ids.
 pub fn validate(input: SessionRequest) -> Result<NewOrder, ShopError> {
-    let invalid = |field: &str, e: &dyn std::fmt::Display| ShopError::Invalid(format!("{field}: {e}"));
-    let currency = Currency::new(input.currency.trim()).map_err(|e| invalid("currency", &e))?;
-    let amount = match input.amount {
-        MinorUnits::Integer(v) => Amount::new(currency, v),
-        MinorUnits::Digits(s) => Amount::parse(currency.as_str(), &s),
-    }
-    .map_err(|e| invalid("amount", &e))?;
-    amount.validate_for_antom().map_err(|e| invalid("amount", &e))?;
     let method = input.payment_method_type.trim();
-    let method_ok = !method.is_empty()
-        && method.len() <= 64
-        && method
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    if !method_ok {
-        return Err(ShopError::Invalid(
-            "paymentMethodType: expected an Antom payment method type such as ALIPAY_CN".into(),
-        ));
+    if !crate::checkout::PAYMENT_METHODS.contains(&method) {
+        return Err(ShopError::Invalid(format!(
+            "paymentMethodType: expected one of {}",
+            crate::checkout::PAYMENT_METHODS.join(", ")
+        )));
     }
-    let description = input.description.trim();
-    if description.is_empty() || description.chars().count() > 256 {
-        return Err(ShopError::Invalid("description: expected 1 to 256 characters".into()));
-    }
+    let body = serde_json::to_value(&input).map_err(|e| ShopError::Invalid(e.to_string()))?;
+    let priced = crate::catalogue::price(&body).map_err(|e| ShopError::Invalid(e.to_string()))?;
     Ok(NewOrder {
         order_id: format!("ord_{}", uuid::Uuid::new_v4().simple()),
         payment_request_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
-        amount,
-        description: description.to_owned(),
+        amount: priced.amount,
+        description: priced.description,
         payment_method_type: method.to_owned(),
-        buyer_id: input.buyer_id,
+        buyer_id: None,
         session_expires_at_ms: None,
     })
 }
@@ -370,20 +345,18 @@ mod tests {
     }
 
     #[test]
-    fn validates_orders() {
-        let request = |amount: MinorUnits, currency: &str, method: &str| SessionRequest {
-            amount,
+    fn prices_orders_from_the_catalogue() {
+        let request = |quantity: u64, currency: &str, method: &str| SessionRequest {
+            product_id: "sticker-pack".into(),
+            quantity,
             currency: currency.into(),
             payment_method_type: method.into(),
-            description: "Sticker pack".into(),
-            buyer_id: None,
         };
-        let order = validate(request(MinorUnits::Integer(4200), "SGD", "ALIPAY_CN")).expect("valid");
-        assert_eq!(order.amount.value(), 4200);
+        let order = validate(request(2, "SGD", "ALIPAY_CN")).expect("valid");
+        assert_eq!(order.amount.value(), 8400);
         assert!(order.order_id.starts_with("ord_") && order.payment_request_id.starts_with("pay_"));
-        assert!(validate(request(MinorUnits::Digits("42.00".into()), "SGD", "ALIPAY_CN")).is_err());
-        assert!(validate(request(MinorUnits::Integer(0), "SGD", "ALIPAY_CN")).is_err());
-        assert!(validate(request(MinorUnits::Integer(100), "sgd!", "ALIPAY_CN")).is_err());
-        assert!(validate(request(MinorUnits::Integer(100), "SGD", "alipay")).is_err());
+        assert!(validate(request(0, "SGD", "ALIPAY_CN")).is_err());
+        assert!(validate(request(1, "EUR", "ALIPAY_CN")).is_err());
+        assert!(validate(request(1, "SGD", "alipay")).is_err());
     }
 }

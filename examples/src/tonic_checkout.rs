@@ -37,7 +37,7 @@ use tower::{service_fn, ServiceBuilder};
 
 use crate::proto;
 use crate::proto::checkout_server::{Checkout, CheckoutServer};
-use crate::shop::{MinorUnits, SessionRequest, Shop, ShopError};
+use crate::shop::{SessionRequest, Shop, ShopError};
 
 /// The notify route's path (the path of `ANTOM_NOTIFY_URL`).
 pub const NOTIFY_PATH: &str = "/antom/notify";
@@ -68,11 +68,10 @@ impl Checkout for CheckoutService {
         let session = self
             .shop
             .create_session(SessionRequest {
-                amount: MinorUnits::Integer(input.amount_minor),
+                product_id: input.product_id,
+                quantity: input.quantity,
                 currency: input.currency,
                 payment_method_type: input.payment_method_type,
-                description: input.description,
-                buyer_id: None,
             })
             .await
             .map_err(to_status)?;

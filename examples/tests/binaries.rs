@@ -118,7 +118,7 @@ async fn checkout_binary_with_the_mock() {
     assert!(page.contains("id=\"pay\""));
     let (_, config) = get_json(&format!("{}/config.json", running.url)).await;
     assert_eq!(config["mode"], "mock");
-    let (status, session) = post_json(&format!("{}/antom/sessions", running.url), &order_json(4200)).await;
+    let (status, session) = post_json(&format!("{}/antom/sessions", running.url), &order_json(1)).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     assert!(session["normalUrl"].as_str().unwrap().contains("/cashier/"));
     // The buyer pays on the mock's cashier page: its Pay button posts this form.
@@ -163,7 +163,7 @@ async fn checkout_binary_with_antom_variables() {
     let (_, config) = get_json(&format!("{}/config.json", running.url)).await;
     assert_eq!(config["mode"], "antom");
     assert_eq!(config["environment"], "sandbox");
-    let (status, session) = post_json(&format!("{}/antom/sessions", running.url), &order_json(990)).await;
+    let (status, session) = post_json(&format!("{}/antom/sessions", running.url), &order_json(1)).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     let payment_request_id = session["paymentRequestId"].as_str().unwrap();
     // The notify URL defaulted to the local one (with a warning), so the mock can deliver.
@@ -192,7 +192,7 @@ async fn the_other_binaries_start_and_take_sessions() {
         let dir = tempfile::tempdir().unwrap();
         let running = run(program, dir.path(), &[]);
         if sessions_json {
-            let (status, session) = post_json(&format!("{}/sessions", running.url), &order_json(4200)).await;
+            let (status, session) = post_json(&format!("{}/sessions", running.url), &order_json(1)).await;
             assert_eq!(status, StatusCode::OK, "{program}: {session}");
         } else {
             use antom_examples::proto::checkout_client::CheckoutClient;
@@ -200,10 +200,10 @@ async fn the_other_binaries_start_and_take_sessions() {
             let mut client = CheckoutClient::connect(running.url.clone()).await.expect("gRPC");
             let session = client
                 .create_session(CreateSessionRequest {
-                    amount_minor: 4200,
+                    product_id: "sticker-pack".into(),
+                    quantity: 1,
                     currency: "SGD".into(),
                     payment_method_type: "ALIPAY_CN".into(),
-                    description: "antom-rs sticker pack".into(),
                 })
                 .await
                 .expect("CreateSession")

@@ -6,7 +6,7 @@
 //!
 //! - `paid`: the checkout page, Pay, the mock's cashier page, Pay, the
 //!   result page, "Payment received" once the notification arrived;
-//! - `failed`: another amount and method, Fail on the cashier page with a
+//! - `failed`: another quantity and method, Fail on the cashier page with a
 //!   result code, "Payment failed" with the advice for that code;
 //! - `cancelled`: Cancel on the cashier page, "Payment cancelled";
 //! - `expired`: the result page while pending, then the mock closes the
@@ -346,8 +346,8 @@ async fn order(shop: &Shop, order_id: &str) -> Value {
 }
 
 /// From the checkout page to the mock's cashier page.
-async fn to_cashier(browser: &mut Browser, shop: &Shop, amount: Option<&str>, method: Option<&str>) {
-    to_cashier_in(browser, shop, None, amount, method).await;
+async fn to_cashier(browser: &mut Browser, shop: &Shop, quantity: Option<&str>, method: Option<&str>) {
+    to_cashier_in(browser, shop, None, quantity, method).await;
 }
 
 /// The same, choosing a currency first.
@@ -355,7 +355,7 @@ async fn to_cashier_in(
     browser: &mut Browser,
     shop: &Shop,
     currency: Option<&str>,
-    amount: Option<&str>,
+    quantity: Option<&str>,
     method: Option<&str>,
 ) {
     browser.goto(&format!("{}/", shop.base)).await;
@@ -365,10 +365,10 @@ async fn to_cashier_in(
         let select = browser.client.find(Locator::Css("#currency")).await.expect("#currency");
         select.select_by_value(currency).await.expect("choose the currency");
     }
-    if let Some(amount) = amount {
-        let input = browser.client.find(Locator::Css("#amount")).await.expect("#amount");
+    if let Some(quantity) = quantity {
+        let input = browser.client.find(Locator::Css("#quantity")).await.expect("#quantity");
         input.clear().await.expect("clear");
-        input.send_keys(amount).await.expect("type the amount");
+        input.send_keys(quantity).await.expect("type the quantity");
     }
     if let Some(method) = method {
         browser.click(&format!("input[name=method][value={method}]")).await;
@@ -413,8 +413,9 @@ async fn path_paid(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, sho
 
 async fn path_failed(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, shop: &Shop) {
     let mut browser = Browser::open(driver, chromium, "failed").await;
-    to_cashier(&mut browser, shop, Some("12.5"), Some("GCASH")).await;
-    assert_eq!(browser.text("#amount").await, "12.50 SGD");
+    to_cashier(&mut browser, shop, Some("3"), Some("GCASH")).await;
+    // The catalogue's price, three times.
+    assert_eq!(browser.text("#amount").await, "126.00 SGD");
     assert_eq!(browser.text("#payment-method").await, "GCASH");
     let select = browser
         .client
@@ -440,7 +441,7 @@ async fn path_failed(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, s
     browser.shot("payment-failed").await;
     let order_id = order_id_on_result_page(&browser).await;
     let order = order(shop, &order_id).await;
-    assert_eq!(order["amount"], json!({"currency": "SGD", "value": "1250"}));
+    assert_eq!(order["amount"], json!({"currency": "SGD", "value": "12600"}));
     let notifications = notifications_for(mock, order["paymentRequestId"].as_str().unwrap()).await;
     assert!(notifications.iter().any(|n| n.acknowledged), "{notifications:#?}");
     let body = notifications[0].json().expect("notification body");
@@ -450,7 +451,7 @@ async fn path_failed(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, s
 
 async fn path_cancelled(driver: &Driver, chromium: &Path, mock: &MockAntomHandle, shop: &Shop) {
     let mut browser = Browser::open(driver, chromium, "cancelled").await;
-    // 42.00 is no JPY amount: the page offers the JPY price instead.
+    // Priced in JPY by the server's catalogue.
     to_cashier_in(&mut browser, shop, Some("JPY"), None, Some("ALIPAY_HK")).await;
     assert_eq!(browser.text("#amount").await, "4800 JPY");
     browser.click("#cancel").await;

@@ -65,7 +65,7 @@ async fn forged_and_unsigned_notifications_are_refused() {
     let mock = forging_mock().await;
     let server = start(&mock, Mode::Mock, None).await;
     let antom = format!("{}/antom", server.base);
-    let (_, session) = post_json(&format!("{antom}/sessions"), &order_json(4200)).await;
+    let (_, session) = post_json(&format!("{antom}/sessions"), &order_json(1)).await;
     let payment_request_id = session["paymentRequestId"].as_str().unwrap();
     mock.pay(payment_request_id).unwrap();
     let notifications = notifications_for(&mock, payment_request_id).await;
@@ -93,7 +93,14 @@ async fn serves_the_page_and_its_configuration() {
     let server = start(&mock, Mode::Mock, None).await;
     let (status, html) = send(Method::GET, &format!("{}/", server.base), &[], "").await;
     assert_eq!(status, StatusCode::OK);
-    for id in ["id=\"pay\"", "id=\"amount\"", "id=\"methods\"", "/app.js", "/style.css"] {
+    for id in [
+        "id=\"pay\"",
+        "id=\"quantity\"",
+        "id=\"price\"",
+        "id=\"methods\"",
+        "/app.js",
+        "/style.css",
+    ] {
         assert!(html.contains(id), "{id} missing from the page");
     }
     for asset in ["/app.js", "/style.css"] {
@@ -110,7 +117,7 @@ async fn serves_the_page_and_its_configuration() {
     assert_eq!(config["sdk"]["url"], SDK_PATH);
 
     // The result page as a browser asks for it.
-    let (_, session) = post_json(&format!("{}/antom/sessions", server.base), &order_json(4200)).await;
+    let (_, session) = post_json(&format!("{}/antom/sessions", server.base), &order_json(1)).await;
     let url = format!(
         "{}/antom/return?orderId={}",
         server.base,

@@ -33,12 +33,12 @@ async fn start(mock: &MockAntomHandle) -> (CheckoutClient<Channel>, String, Shop
     (client, urls.base_url, shop)
 }
 
-fn sticker_pack(amount_minor: u64) -> CreateSessionRequest {
+fn sticker_pack(quantity: u64) -> CreateSessionRequest {
     CreateSessionRequest {
-        amount_minor,
+        product_id: "sticker-pack".into(),
+        quantity,
         currency: "SGD".into(),
         payment_method_type: "ALIPAY_CN".into(),
-        description: "antom-rs sticker pack".into(),
     }
 }
 
@@ -63,7 +63,7 @@ async fn full_payments_over_grpc() {
         (Buyer::Cancels, OrderStatus::Cancelled),
     ] {
         let session = client
-            .create_session(sticker_pack(4200))
+            .create_session(sticker_pack(1))
             .await
             .expect("CreateSession")
             .into_inner();
@@ -104,7 +104,7 @@ async fn forged_and_unsigned_notifications_are_refused() {
     let mock = forging_mock().await;
     let (mut client, base, _) = start(&mock).await;
     let session = client
-        .create_session(sticker_pack(4200))
+        .create_session(sticker_pack(1))
         .await
         .expect("CreateSession")
         .into_inner();
@@ -123,7 +123,7 @@ async fn forged_and_unsigned_notifications_are_refused() {
 async fn grpc_errors() {
     let mock = mock().await;
     let (mut client, _, _) = start(&mock).await;
-    let invalid = client.create_session(sticker_pack(0)).await.expect_err("zero amount");
+    let invalid = client.create_session(sticker_pack(0)).await.expect_err("zero quantity");
     assert_eq!(invalid.code(), Code::InvalidArgument, "{invalid:?}");
     let missing = client
         .get_order(GetOrderRequest {

@@ -2,8 +2,10 @@
 //
 // 1. Reads /config.json: the mock Antom or Antom itself, sandbox or prod,
 //    where the Web SDK is.
-// 2. Pay posts the order to the sessions route (POST /antom/sessions), which
-//    stores it and calls createPaymentSession.
+// 2. Pay posts what is bought (product id, quantity, currency, method; never a
+//    price) to the sessions route (POST /antom/sessions) with one
+//    Idempotency-Key per checkout attempt; the server prices it from its
+//    catalogue, stores it and calls createPaymentSession.
 // 3. With the mock, the buyer goes to the mock's cashier page (normalUrl).
 //    With Antom, the page loads @alipay/ams-checkout (served by this server
 //    from examples/web/node_modules, never from a CDN) and calls
@@ -15,7 +17,8 @@
 "use strict";
 
 (function () {
-  // Minor-unit exponents of the currencies offered (ISO 4217), and a price in each.
+  // Minor-unit exponents of the currencies offered (ISO 4217), and the price in each,
+  // for display only: the server charges its own catalogue's price.
   const EXPONENTS = { SGD: 2, USD: 2, HKD: 2, CNY: 2, JPY: 0, KRW: 0 };
   const PRICES = { SGD: "42.00", USD: "32.00", HKD: "250.00", CNY: "230.00", JPY: "4800", KRW: "43000" };
 
@@ -177,6 +180,7 @@
   let config = null;
   let session = null; // the last session, reusable after SDK_PAYMENT_CANCEL while the form is unchanged
   let sessionKey = null;
+  let attempt = null; // {form, key}: the Idempotency-Key of the current checkout attempt
   let sdkApp = null;
   let sdkComponent = false; // whether createComponent ran since the last unmount()
 
@@ -194,24 +198,54 @@
     return `${config.returnUrl}?orderId=${encodeURIComponent(orderId)}`;
   }
 
+  const PRODUCT_ID = "sticker-pack";
+  const MAX_QUANTITY = 20;
+
+  function quantityFromForm() {
+    const text = String($("quantity").value).trim();
+    const quantity = /^\d+$/.test(text) ? Number(text) : NaN;
+    return quantity >= 1 && quantity <= MAX_QUANTITY ? quantity : null;
+  }
+
   function orderFromForm() {
-    const currency = $("currency").value;
-    const amount = toMinorUnits($("amount").value, currency);
     const method = form.querySelector('input[name="method"]:checked');
     return {
-      amount,
-      currency,
+      productId: PRODUCT_ID,
+      quantity: quantityFromForm(),
+      currency: $("currency").value,
       paymentMethodType: method ? method.value : "",
-      description: $("product-name").textContent.trim(),
     };
   }
 
-  async function createSession(order) {
-    const response = await fetch(config.sessionsUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(order),
-    });
+  // The displayed price: the catalogue's unit price times the quantity, in minor units (no floats).
+  function showPrice() {
+    const currency = $("currency").value;
+    const unit = toMinorUnits(PRICES[currency], currency);
+    const quantity = quantityFromForm();
+    if (!unit || !quantity) return;
+    const exponent = EXPONENTS[currency];
+    const total = (BigInt(unit) * BigInt(quantity)).toString().padStart(exponent + 1, "0");
+    const text = exponent ? `${total.slice(0, -exponent)}.${total.slice(-exponent)}` : total;
+    $("price").textContent = `${text} ${currency}`;
+  }
+
+  function newIdempotencyKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  }
+
+  async function createSession(order, idempotencyKey) {
+    let response;
+    try {
+      response = await fetch(config.sessionsUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", "idempotency-key": idempotencyKey },
+        body: JSON.stringify(order),
+      });
+    } catch (e) {
+      e.network = true; // no answer: the same attempt (and key) may be retried
+      throw e;
+    }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       throw new Error(body.message || `The server answered ${response.status}.`);
@@ -259,7 +293,7 @@
     if (event.next === "result-page" && session) {
       setTimeout(() => window.location.assign(resultPage(session.orderId)), 800);
     } else if (event.next === "retry") {
-      if (!event.keepSession) session = null; // a new session next time
+      if (!event.keepSession) session = attempt = null; // a new session (and key) next time
       releaseComponent();
       busy(false);
     }
@@ -301,20 +335,20 @@
   async function pay(event) {
     event.preventDefault();
     const order = orderFromForm();
-    const amountInput = $("amount");
-    if (!order.amount) {
-      amountInput.setAttribute("aria-invalid", "true");
-      const places = EXPONENTS[order.currency];
-      show(places ? `Enter an amount such as 42.00 (up to ${places} decimals).` : "Enter a whole amount such as 1000.", "error");
+    const quantityInput = $("quantity");
+    if (!order.quantity) {
+      quantityInput.setAttribute("aria-invalid", "true");
+      show(`Enter a quantity from 1 to ${MAX_QUANTITY}.`, "error");
       return;
     }
-    amountInput.removeAttribute("aria-invalid");
+    quantityInput.removeAttribute("aria-invalid");
     busy(true);
     show("Creating your payment…");
     try {
       const key = JSON.stringify(order);
       if (!session || sessionKey !== key) {
-        session = await createSession(order);
+        if (!attempt || attempt.form !== key) attempt = { form: key, key: newIdempotencyKey() };
+        session = await createSession(order, attempt.key);
         sessionKey = key;
       }
       if (config.mode === "mock") {
@@ -327,6 +361,7 @@
       await payWithSdk(session);
     } catch (e) {
       session = null;
+      if (!e.network) attempt = null; // an answer, even an error: the next Pay is a new attempt
       show(`Could not start the payment: ${e.message}`, "error");
       busy(false);
     }
@@ -349,13 +384,15 @@
           ? "Antom sandbox"
           : "Antom production";
     form.addEventListener("submit", pay);
-    // A new currency: keep the amount if it is valid there, else show that currency's price.
-    $("currency").addEventListener("change", () => {
-      const currency = $("currency").value;
-      if (!toMinorUnits($("amount").value, currency)) $("amount").value = PRICES[currency];
-      $("amount").removeAttribute("aria-invalid");
-      show("");
-    });
+    // The price follows the currency and the quantity (for display; the server prices the order).
+    for (const id of ["currency", "quantity"]) {
+      $(id).addEventListener("input", () => {
+        $("quantity").removeAttribute("aria-invalid");
+        showPrice();
+        show("");
+      });
+    }
+    showPrice();
     if (config.mode === "antom" && !config.sdk.available) {
       show(`Antom's Web SDK is not installed. Run ${config.sdk.install} from the repository root, then reload this page.`, "error");
       return;

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use antom_testkit::keys;
-use antom_tower::checkout::Checkout;
+use antom_tower::checkout::{Checkout, ClientAmount, SessionOptions};
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
 use antom_tower::serve::{Server, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 use antom_tower::store::OrderStore;
 use antom_tower::verify_notification::VerifyNotificationLayer;
+use antom_types::Currency;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -118,9 +119,13 @@ impl Shop {
         if let Some(timeout) = config.body_read_timeout {
             layer = layer.body_read_timeout(timeout);
         }
-        let mut builder = Checkout::builder();
+        // The harness chooses each order's amount: the explicit client-amount opt-in.
+        let amounts = ClientAmount::new()
+            .allow(Currency::SGD, 1, 9_999_999_999)
+            .allow(Currency::USD, 1, 9_999_999_999);
+        let mut builder = Checkout::builder().pricing(amounts);
         if let Some(ttl) = config.session_ttl {
-            builder = builder.session_ttl(ttl);
+            builder = builder.session_options(SessionOptions::new().expires_after(ttl));
         }
         let checkout = builder
             .client(client(&antom, config.client_retries, config.client_timeout))

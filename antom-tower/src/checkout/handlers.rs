@@ -1,8 +1,7 @@
-//! The four route handlers.
+//! The notify, orders and return route handlers (sessions: [`super::create_session`]).
 
 use antom_types::{
-    Amount, CreatePaymentSessionRequest, Currency, Notification, NotificationAck, NotifyPayment, NotifyType, Order,
-    PaymentMethodType, ResultStatus, NOTIFICATION_ACK_SUCCESS,
+    Amount, Notification, NotificationAck, NotifyPayment, NotifyType, ResultStatus, NOTIFICATION_ACK_SUCCESS,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -13,38 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reconcile::refresh_if_pending;
 use super::Checkout;
-use crate::client::ClientError;
-use crate::store::{
-    ApplyOutcome, NewOrder, Order as StoredOrder, PaymentOutcome, PaymentResult, ResultSource, StoreError,
-};
-
-/// What the merchant front end posts to `{prefix}/sessions`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateSessionRequest {
-    /// Amount in minor units (cents for SGD/USD, whole units for KRW/JPY), as a
-    /// JSON integer or a string of digits. Never a decimal.
-    pub amount: AmountInput,
-    /// ISO 4217 currency, e.g. `SGD`.
-    pub currency: String,
-    /// Antom payment method type, e.g. `ALIPAY_CN`, `CARD`.
-    pub payment_method_type: String,
-    /// What is bought, shown to the buyer.
-    pub description: String,
-    /// The merchant's buyer id, if known.
-    #[serde(default)]
-    pub buyer_id: Option<String>,
-}
-
-/// An amount in minor units as the front end sends it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum AmountInput {
-    /// `4200`
-    Integer(u64),
-    /// `"4200"`
-    Digits(String),
-}
+use crate::store::{ApplyOutcome, Order as StoredOrder, PaymentOutcome, PaymentResult, ResultSource, StoreError};
 
 /// What `{prefix}/sessions` answers: what Antom's Web SDK needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,79 +71,6 @@ impl From<&StoredOrder> for OrderView {
     }
 }
 
-pub(crate) async fn create_session(
-    State(checkout): State<Checkout>,
-    body: Result<Json<CreateSessionRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Json(input) = match body {
-        Ok(json) => json,
-        Err(rejection) => return error(StatusCode::BAD_REQUEST, "invalid_json", &rejection.body_text()),
-    };
-    let mut new_order = match validate(input) {
-        Ok(order) => order,
-        Err(message) => return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_order", &message),
-    };
-    let inner = &checkout.inner;
-    let session_expiry = inner.session_ttl.and_then(session_expiry);
-    new_order.session_expires_at_ms = session_expiry.as_ref().map(|(ms, _)| *ms);
-    let order = match inner.store.create_order(new_order).await {
-        Ok(order) => order,
-        Err(e) => return store_error(e),
-    };
-    let request = CreatePaymentSessionRequest::new(
-        order.payment_request_id.clone(),
-        Order::new(order.order_id.clone(), order.description.clone(), order.amount),
-        order.amount,
-        PaymentMethodType::from(order.payment_method_type.as_str()),
-        with_order_id(&inner.redirect_url, &order.order_id),
-    )
-    .with_payment_notify_url(inner.notify_url.clone());
-    let mut request = request;
-    request.payment_session_expiry_time = session_expiry.map(|(_, text)| text);
-    let request = match &order.buyer_id {
-        Some(buyer_id) => {
-            let mut request = request;
-            request.order.buyer = Some(antom_types::Buyer {
-                reference_buyer_id: Some(buyer_id.clone()),
-                ..Default::default()
-            });
-            request
-        }
-        None => request,
-    };
-    match inner.client.create_payment_session(&request).await {
-        Ok(session) => {
-            // The order is stored before Antom is called, so a crash here leaves a
-            // created order that reconciliation settles; marking it pending is best effort.
-            if let Err(e) = inner.store.mark_pending(&order.order_id).await {
-                tracing::warn!(order_id = %order.order_id, error = %e, "could not mark order pending");
-            }
-            let Some(payment_session_data) = session.payment_session_data else {
-                return error(
-                    StatusCode::BAD_GATEWAY,
-                    "antom_invalid_response",
-                    "Antom returned no paymentSessionData",
-                );
-            };
-            let environment = match inner.client.environment() {
-                crate::client::Environment::Sandbox => "sandbox",
-                crate::client::Environment::Production => "prod",
-            };
-            Json(CreateSessionResponse {
-                order_id: order.order_id,
-                payment_request_id: order.payment_request_id,
-                payment_session_data,
-                payment_session_id: session.payment_session_id,
-                payment_session_expiry_time: session.payment_session_expiry_time,
-                normal_url: session.normal_url,
-                environment: environment.to_string(),
-            })
-            .into_response()
-        }
-        Err(e) => client_error(&order.order_id, e),
-    }
-}
-
 pub(crate) async fn notify(State(checkout): State<Checkout>, body: Bytes) -> Response {
     // Handled on a task of its own: if Antom hangs up mid-request, the store
     // write still finishes (and its resend is then a duplicate), rather than
@@ -211,13 +106,6 @@ pub(crate) async fn ready(State(checkout): State<Checkout>) -> Response {
 
 /// How long the readiness route waits for the store.
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// `ttl` from now as epoch milliseconds and as the RFC 3339 text Antom takes.
-fn session_expiry(ttl: std::time::Duration) -> Option<(i64, String)> {
-    let ms = crate::store::now_ms().checked_add(i64::try_from(ttl.as_millis()).ok()?)?;
-    let at = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)?;
-    Some((ms, at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)))
-}
 
 async fn handle_notification(checkout: Checkout, body: Bytes) -> Response {
     let notification = match Notification::from_slice(&body) {
@@ -347,43 +235,6 @@ async fn load_order(checkout: &Checkout, order_id: &str) -> Result<Option<Stored
     Ok(Some(refresh_if_pending(checkout, order).await))
 }
 
-fn validate(input: CreateSessionRequest) -> Result<NewOrder, String> {
-    let currency = Currency::new(input.currency.trim()).map_err(|e| format!("currency: {e}"))?;
-    let amount = match input.amount {
-        AmountInput::Integer(v) => Amount::new(currency, v).map_err(|e| format!("amount: {e}"))?,
-        AmountInput::Digits(s) => Amount::parse(currency.as_str(), &s).map_err(|e| format!("amount: {e}"))?,
-    };
-    amount.validate_for_antom().map_err(|e| format!("amount: {e}"))?;
-    let method = input.payment_method_type.trim();
-    if method.is_empty()
-        || method.len() > 64
-        || !method
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err("paymentMethodType: expected an Antom payment method type such as ALIPAY_CN".into());
-    }
-    let description = input.description.trim();
-    if description.is_empty() || description.chars().count() > 256 {
-        return Err("description: expected 1 to 256 characters".into());
-    }
-    if let Some(buyer) = &input.buyer_id {
-        if buyer.is_empty() || buyer.len() > 64 {
-            return Err("buyerId: expected 1 to 64 characters".into());
-        }
-    }
-    let order_id = format!("ord_{}", uuid::Uuid::new_v4().simple());
-    Ok(NewOrder {
-        payment_request_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
-        order_id,
-        amount,
-        description: description.to_string(),
-        payment_method_type: method.to_string(),
-        buyer_id: input.buyer_id,
-        session_expires_at_ms: None,
-    })
-}
-
 /// The exact acknowledgement Antom expects; anything else makes it resend.
 fn ack() -> Response {
     debug_assert_eq!(
@@ -417,41 +268,6 @@ fn store_error(e: StoreError) -> Response {
     }
 }
 
-fn client_error(order_id: &str, e: ClientError) -> Response {
-    tracing::warn!(order_id, error = %e, "createPaymentSession failed");
-    match &e {
-        ClientError::Business { result, .. } => (
-            StatusCode::BAD_GATEWAY,
-            Json(serde_json::json!({
-                "error": "antom_refused",
-                "message": e.to_string(),
-                "orderId": order_id,
-                "resultCode": result.result_code.as_str(),
-            })),
-        )
-            .into_response(),
-        ClientError::Connect(_) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "antom_unreachable",
-            "could not reach Antom",
-        ),
-        _ => (
-            StatusCode::GATEWAY_TIMEOUT,
-            Json(serde_json::json!({
-                "error": "antom_outcome_unknown",
-                "message": "Antom's answer is unknown; the order will be reconciled",
-                "orderId": order_id,
-            })),
-        )
-            .into_response(),
-    }
-}
-
-fn with_order_id(url: &str, order_id: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}orderId={}", urlencode(order_id))
-}
-
 /// RFC 3986 unreserved characters stay as they are; everything else is escaped.
 const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -459,6 +275,6 @@ const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
     .remove(b'.')
     .remove(b'~');
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, URL_COMPONENT).to_string()
 }

@@ -2,7 +2,7 @@
 //!
 //! | route | what it does |
 //! | --- | --- |
-//! | `POST {prefix}/sessions` | validates the front end's order, stores it, calls createPaymentSession with a fresh paymentRequestId and returns what Antom's Web SDK needs |
+//! | `POST {prefix}/sessions` | prices the front end's order with the merchant's [`PriceOrder`], stores it, calls createPaymentSession with a fresh paymentRequestId and returns what Antom's Web SDK needs; idempotent with an `Idempotency-Key` header, optionally rate limited per client ([`create_session`]) |
 //! | `POST {prefix}/notify` | behind [`VerifyNotificationLayer`]: applies the verified result to the store and acknowledges only once the store has durably accepted it |
 //! | `GET {prefix}/orders/{id}` | the order and its status; while pending, asks Antom (inquiryPayment) at most once per 2 s per order |
 //! | `GET {prefix}/return` | the paymentRedirectUrl landing page: JSON, or for a browser an HTML page with the order summary, the outcome, the buyer-facing advice for a failed payment's result code and a link back to the shop; it reloads itself until the status is final |
@@ -12,14 +12,29 @@
 //! [`crate::serve`] does: a server without a header read timeout can be kept
 //! busy by connections that never finish their headers.
 //!
+//! The builder needs a pricing decision: a [`PriceOrder`] that prices what
+//! the front end sends on the server (see [`pricing`]).
+//!
 //! ```no_run
+//! use antom_tower::checkout::pricing::{self, PricedOrder, PricingError, PricingRequest};
 //! use antom_tower::checkout::Checkout;
 //! use antom_tower::config::AntomConfig;
 //! use antom_tower::store::MemoryOrderStore;
+//! use antom_types::Amount;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = AntomConfig::from_env()?;
-//! let checkout = Checkout::from_config(&config, MemoryOrderStore::new())?.prefix("/antom").build()?;
+//! // The page posts {"paymentMethodType": "ALIPAY_CN", "productId": "coffee"}.
+//! let prices = pricing::from_fn(|request: PricingRequest| async move {
+//!     match request.body["productId"].as_str() {
+//!         Some("coffee") => Ok(PricedOrder::new(Amount::from_minor_units(450, "SGD").unwrap(), "Coffee")),
+//!         other => Err(PricingError::UnknownItem(format!("{other:?}"))),
+//!     }
+//! });
+//! let checkout = Checkout::from_config(&config, MemoryOrderStore::new())?
+//!     .pricing(prices)
+//!     .prefix("/antom")
+//!     .build()?;
 //! let _reconciler = checkout.reconciler().spawn();
 //! let app = axum::Router::new().merge(checkout.router());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
@@ -27,27 +42,39 @@
 //! # Ok(()) }
 //! ```
 
+pub mod create_session;
 mod handlers;
+pub mod pricing;
+mod rate_limit;
 mod reconcile;
 mod return_page;
+mod session;
 
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use handlers::{AmountInput, CreateSessionRequest, CreateSessionResponse, OrderView};
+pub use handlers::{CreateSessionResponse, OrderView};
+pub use pricing::{ClientAmount, PriceOrder, PricedOrder, PricingError, PricingRequest};
+pub use rate_limit::SessionRateLimit;
 pub use reconcile::{ReconcileReport, Reconciler};
+pub use session::{terminal_of, ClientAddress, CustomizeSession, SessionContext, SessionOptions};
 
 use crate::client::{AntomClient, BuildError};
 use crate::config::AntomConfig;
 use crate::signing::PublicKeyRing;
+use crate::store::idempotency::MIN_IDEMPOTENCY_RETENTION;
 use crate::store::OrderStore;
 use crate::verify_notification::VerifyNotificationLayer;
 
 /// Antom's polling guidance: at most one inquiryPayment every 2 seconds.
 pub const DEFAULT_INQUIRY_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How long a repeated `Idempotency-Key` waits for the first request's answer by default.
+pub const DEFAULT_IDEMPOTENCY_WAIT: Duration = Duration::from_secs(15);
 
 /// The checkout routes and what they share. Cheap to clone.
 #[derive(Clone)]
@@ -63,7 +90,16 @@ pub(crate) struct Inner {
     pub(crate) redirect_url: String,
     pub(crate) notify_layer: VerifyNotificationLayer,
     pub(crate) recent_inquiries: moka::future::Cache<String, ()>,
-    pub(crate) session_ttl: Option<Duration>,
+    pub(crate) pricing: Arc<dyn PriceOrder>,
+    pub(crate) payment_methods: Vec<String>,
+    pub(crate) session_options: Option<SessionOptions>,
+    pub(crate) session_hook: Option<Arc<dyn CustomizeSession>>,
+    pub(crate) client_address: ClientAddress,
+    pub(crate) rate_limit: Option<rate_limit::Limiter>,
+    pub(crate) rate_limiter: Option<Arc<rate_limit::LimiterConfig>>,
+    pub(crate) idempotency_wait: Duration,
+    pub(crate) idempotency_retention: Duration,
+    pub(crate) last_maintenance_ms: AtomicI64,
 }
 
 /// A missing or invalid checkout setting.
@@ -76,6 +112,12 @@ pub enum CheckoutBuildError {
     /// No client was given.
     #[error("Checkout needs an AntomClient")]
     MissingClient,
+    /// No pricing decision: see [`CheckoutBuilder::pricing`].
+    #[error("Checkout needs a pricing decision: call .pricing(..) with your PriceOrder (or, for donations and tips, ClientAmount)")]
+    MissingPricing,
+    /// The allowed payment method list is empty.
+    #[error("Checkout needs at least one allowed payment method")]
+    NoPaymentMethods,
     /// No notification verification was configured.
     #[error("Checkout needs the client id and Antom's public keys to verify notifications")]
     MissingNotificationKeys,
@@ -114,8 +156,12 @@ impl Checkout {
     /// [`VerifyNotificationLayer`] reads axum's original URI.
     pub fn router(&self) -> Router {
         let p = &self.inner.prefix;
+        let sessions = match &self.inner.rate_limit {
+            Some(limit) => post(create_session::create_session).route_layer(limit.clone()),
+            None => post(create_session::create_session),
+        };
         Router::new()
-            .route(&format!("{p}/sessions"), post(handlers::create_session))
+            .route(&format!("{p}/sessions"), sessions)
             .route(
                 &format!("{p}/notify"),
                 post(handlers::notify).route_layer(self.inner.notify_layer.clone()),
@@ -153,7 +199,14 @@ pub struct CheckoutBuilder {
     redirect_url: Option<String>,
     prefix: Option<String>,
     inquiry_interval: Option<Duration>,
-    session_ttl: Option<Duration>,
+    pricing: Option<Arc<dyn PriceOrder>>,
+    payment_methods: Option<Vec<String>>,
+    session_options: Option<SessionOptions>,
+    session_hook: Option<Arc<dyn CustomizeSession>>,
+    client_address: ClientAddress,
+    rate_limit: Option<SessionRateLimit>,
+    idempotency_wait: Option<Duration>,
+    idempotency_retention: Option<Duration>,
 }
 
 impl CheckoutBuilder {
@@ -212,12 +265,61 @@ impl CheckoutBuilder {
         self
     }
 
-    /// How long a payment session stays open: sent to Antom as
-    /// `paymentSessionExpiryTime` and stored with the order, so reconciliation
-    /// closes the order once it passed. Default: not sent, Antom's default of
-    /// about 14 minutes ([`crate::store::DEFAULT_SESSION_TTL`]).
-    pub fn session_ttl(mut self, ttl: Duration) -> Self {
-        self.session_ttl = Some(ttl);
+    /// **Required**: where prices come from. The checkout never charges an
+    /// amount from the request body unless this is [`ClientAmount`].
+    pub fn pricing(mut self, pricing: impl PriceOrder) -> Self {
+        self.pricing = Some(Arc::new(pricing));
+        self
+    }
+
+    /// The `paymentMethodType` values the buyer may choose (default: every
+    /// method `antom_types::PaymentMethodType` knows). Anything else is
+    /// refused with 422 `payment_method_not_allowed` before pricing.
+    pub fn payment_methods<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.payment_methods = Some(methods.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Declared session settings (env from the request, productScene, locale,
+    /// settlement currency, expiry, available methods), applied before the hook.
+    pub fn session_options(mut self, options: SessionOptions) -> Self {
+        self.session_options = Some(options);
+        self
+    }
+
+    /// A hook that changes the createPaymentSession request before it is sent.
+    pub fn customize_session(mut self, hook: impl CustomizeSession) -> Self {
+        self.session_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Where the buyer's IP address is read, for `env.clientIp` (default: the
+    /// TCP peer). Behind a proxy, see [`ClientAddress`].
+    pub fn client_address(mut self, source: ClientAddress) -> Self {
+        self.client_address = source;
+        self
+    }
+
+    /// Limits `POST {prefix}/sessions` per client (default: no limit). See [`SessionRateLimit`].
+    pub fn rate_limit(mut self, limit: SessionRateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// How long a repeated `Idempotency-Key` waits for the first request's
+    /// answer before 409 `idempotency_key_in_progress` (default 15 s).
+    pub fn idempotency_wait(mut self, wait: Duration) -> Self {
+        self.idempotency_wait = Some(wait);
+        self
+    }
+
+    /// How long idempotency keys are kept (default and least: 24 hours).
+    pub fn idempotency_retention(mut self, retention: Duration) -> Self {
+        self.idempotency_retention = Some(retention.max(MIN_IDEMPOTENCY_RETENTION));
         self
     }
 
@@ -233,6 +335,23 @@ impl CheckoutBuilder {
             (None, None) => return Err(CheckoutBuildError::MissingNotificationKeys),
         };
         let inquiry_interval = self.inquiry_interval.unwrap_or(DEFAULT_INQUIRY_INTERVAL);
+        let pricing = self.pricing.ok_or(CheckoutBuildError::MissingPricing)?;
+        let payment_methods = self.payment_methods.unwrap_or_else(|| {
+            antom_types::PaymentMethodType::KNOWN
+                .iter()
+                .map(|method| method.as_str().to_owned())
+                .collect()
+        });
+        if payment_methods.is_empty() {
+            return Err(CheckoutBuildError::NoPaymentMethods);
+        }
+        let (rate_limit, rate_limiter) = match &self.rate_limit {
+            Some(limit) => {
+                let (layer, config) = rate_limit::layer(limit);
+                (Some(layer), Some(config))
+            }
+            None => (None, None),
+        };
         Ok(Checkout {
             inner: Arc::new(Inner {
                 store: self.store.ok_or(CheckoutBuildError::MissingStore)?,
@@ -245,7 +364,16 @@ impl CheckoutBuilder {
                     .time_to_live(inquiry_interval)
                     .max_capacity(100_000)
                     .build(),
-                session_ttl: self.session_ttl,
+                pricing,
+                payment_methods,
+                session_options: self.session_options,
+                session_hook: self.session_hook,
+                client_address: self.client_address,
+                rate_limit,
+                rate_limiter,
+                idempotency_wait: self.idempotency_wait.unwrap_or(DEFAULT_IDEMPOTENCY_WAIT),
+                idempotency_retention: self.idempotency_retention.unwrap_or(MIN_IDEMPOTENCY_RETENTION),
+                last_maintenance_ms: AtomicI64::new(0),
             }),
         })
     }

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::state::{self, Plan};
 use super::{
-    now_ms, ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange,
-    StoreError,
+    now_ms, ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey,
+    NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError,
 };
 
 /// Orders in memory: the default store, with nothing to set up.
@@ -36,6 +36,8 @@ struct Inner {
     changes: HashMap<String, Vec<StateChange>>,
     /// Reconciliation leases: order id → until when (epoch ms).
     leases: HashMap<String, i64>,
+    /// Idempotency records by key.
+    idempotency: HashMap<String, IdempotencyRecord>,
     next_seq: u64,
 }
 
@@ -208,5 +210,53 @@ impl OrderStore for MemoryOrderStore {
 
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
         Ok(self.lock().changes.get(order_id).cloned().unwrap_or_default())
+    }
+
+    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+        let mut inner = self.lock();
+        if let Some(existing) = inner.idempotency.get(&new.key) {
+            return Ok(IdempotencyClaim::Existing(existing.clone()));
+        }
+        inner
+            .idempotency
+            .insert(new.key.clone(), IdempotencyRecord::from_new(new, now_ms()));
+        Ok(IdempotencyClaim::Claimed)
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self.lock().idempotency.get(key).cloned())
+    }
+
+    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let record = inner
+            .idempotency
+            .get_mut(key)
+            .ok_or_else(|| StoreError::NotFound { id: key.to_owned() })?;
+        if record.response.is_none() {
+            record.response = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner
+            .idempotency
+            .get(key)
+            .is_some_and(|record| record.order_id == order_id && record.response.is_none())
+        {
+            inner.idempotency.remove(key);
+        }
+        Ok(())
+    }
+
+    async fn purge_idempotency_keys(&self, created_before_ms: i64) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let before = inner.idempotency.len();
+        inner
+            .idempotency
+            .retain(|_, record| record.created_at_ms >= created_before_ms);
+        Ok((before - inner.idempotency.len()) as u64)
     }
 }

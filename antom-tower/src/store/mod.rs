@@ -47,6 +47,7 @@ use std::sync::Arc;
 use antom_types::Amount;
 use async_trait::async_trait;
 
+pub mod idempotency;
 mod memory;
 pub mod state;
 
@@ -55,6 +56,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use idempotency::{IdempotencyClaim, IdempotencyRecord, IdempotentResponse, NewIdempotencyKey};
 pub use memory::MemoryOrderStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresOrderStore;
@@ -647,6 +649,30 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Every recorded transition of the order, oldest first (empty for an
     /// unknown order).
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError>;
+
+    /// Claims an idempotency key for the order `new.order_id` (see
+    /// [`idempotency`]). Atomic: of any number of concurrent claims of one
+    /// key, exactly one answers [`IdempotencyClaim::Claimed`]; the others,
+    /// and every later claim, answer [`IdempotencyClaim::Existing`] with the
+    /// first claim's record, unchanged.
+    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError>;
+
+    /// The record of an idempotency key, if it is kept.
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Records the answer sent for a claimed key. The first answer stays: a
+    /// second call changes nothing. [`StoreError::NotFound`] for an unknown key.
+    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError>;
+
+    /// Gives a claimed key back (removes it) when the order it was claimed for
+    /// could not be stored, so that a retry may claim it again. Removes nothing
+    /// when the key belongs to another order or already has a response.
+    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError>;
+
+    /// Removes the keys claimed before `created_before_ms` (milliseconds since
+    /// the Unix epoch) and answers how many. The checkout routes call it with
+    /// a time at least [`idempotency::MIN_IDEMPOTENCY_RETENTION`] ago.
+    async fn purge_idempotency_keys(&self, created_before_ms: i64) -> Result<u64, StoreError>;
 }
 
 macro_rules! forward_order_store {
@@ -685,6 +711,21 @@ macro_rules! forward_order_store {
             }
             async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
                 (**self).state_changes(order_id).await
+            }
+            async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+                (**self).claim_idempotency_key(new).await
+            }
+            async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+                (**self).idempotency_record(key).await
+            }
+            async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+                (**self).record_idempotent_response(key, response).await
+            }
+            async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+                (**self).release_idempotency_key(key, order_id).await
+            }
+            async fn purge_idempotency_keys(&self, created_before_ms: i64) -> Result<u64, StoreError> {
+                (**self).purge_idempotency_keys(created_before_ms).await
             }
         }
     };

@@ -13,8 +13,8 @@ use super::sql::{
 };
 use super::state::{self, Change, Plan};
 use super::{
-    now_ms, ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange,
-    StoreError, MAX_CAS_ATTEMPTS,
+    now_ms, ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey,
+    NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError, MAX_CAS_ATTEMPTS,
 };
 
 /// The schema migrations, in order: (version, name, SQL).
@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "reconciliation",
         include_str!("../../migrations/postgres/0002_reconciliation.sql"),
+    ),
+    (
+        3,
+        "idempotency_keys",
+        include_str!("../../migrations/postgres/0003_idempotency_keys.sql"),
     ),
 ];
 
@@ -402,4 +407,26 @@ impl OrderStore for PostgresOrderStore {
             .map_err(db_err)?;
         rows.iter().map(|row| change_from_row!(row)).collect()
     }
+
+    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+        self.sql_claim_idempotency_key(new).await
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.sql_idempotency_record(key).await
+    }
+
+    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+        self.sql_record_idempotent_response(key, response).await
+    }
+
+    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+        self.sql_release_idempotency_key(key, order_id).await
+    }
+
+    async fn purge_idempotency_keys(&self, created_before_ms: i64) -> Result<u64, StoreError> {
+        self.sql_purge_idempotency_keys(created_before_ms).await
+    }
 }
+
+super::idempotency::sql::sql_idempotency_methods!(PostgresOrderStore);

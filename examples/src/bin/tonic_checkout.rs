@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run -p antom-examples --bin tonic_checkout
 //! grpcurl -plaintext -import-path examples/proto -proto checkout.proto \
-//!   -d '{"amount_minor":4200,"currency":"SGD","payment_method_type":"ALIPAY_CN","description":"Sticker pack"}' \
+//!   -d '{"product_id":"sticker-pack","quantity":1,"currency":"SGD","payment_method_type":"ALIPAY_CN"}' \
 //!   127.0.0.1:3002 antom.examples.checkout.v1.Checkout/CreateSession
 //! ```
 

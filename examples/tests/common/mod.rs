@@ -46,12 +46,12 @@ pub async fn listener() -> (TcpListener, SocketAddr) {
 }
 
 /// What the tests buy.
-pub fn order_json(amount: u64) -> Value {
+pub fn order_json(quantity: u64) -> Value {
     json!({
-        "amount": amount,
+        "productId": "sticker-pack",
+        "quantity": quantity,
         "currency": "SGD",
         "paymentMethodType": "ALIPAY_CN",
-        "description": "antom-rs sticker pack",
     })
 }
 
@@ -123,7 +123,7 @@ pub enum Buyer {
 /// create the session, the buyer acts on the mock, the notification is
 /// acknowledged (so it was verified), and the order has the expected status.
 pub async fn json_payment_flow(mock: &MockAntomHandle, base: &str, buyer: Buyer) -> Value {
-    let (status, session) = post_json(&format!("{base}/sessions"), &order_json(4200)).await;
+    let (status, session) = post_json(&format!("{base}/sessions"), &order_json(1)).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     let order_id = session["orderId"].as_str().expect("orderId").to_owned();
     let payment_request_id = session["paymentRequestId"]
@@ -179,7 +179,7 @@ pub async fn json_payment_flow(mock: &MockAntomHandle, base: &str, buyer: Buyer)
 /// A notification signed with the wrong key is refused (401) on every
 /// attempt and never reaches the store.
 pub async fn forged_notification_refused(mock: &MockAntomHandle, base: &str) {
-    let (status, session) = post_json(&format!("{base}/sessions"), &order_json(4200)).await;
+    let (status, session) = post_json(&format!("{base}/sessions"), &order_json(1)).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     let order_id = session["orderId"].as_str().expect("orderId");
     let payment_request_id = session["paymentRequestId"].as_str().expect("paymentRequestId");
