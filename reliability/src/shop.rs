@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use antom_testkit::keys;
-use antom_tower::checkout::Checkout;
+use antom_tower::checkout::{Checkout, ClientAmount};
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
 use antom_tower::store::OrderStore;
 use antom_tower::verify_notification::VerifyNotificationLayer;
+use antom_types::Currency;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::Value;
@@ -113,7 +114,12 @@ impl Shop {
         if let Some(timeout) = config.body_read_timeout {
             layer = layer.body_read_timeout(timeout);
         }
+        // The harness chooses each order's amount: the explicit client-amount opt-in.
+        let amounts = ClientAmount::new()
+            .allow(Currency::SGD, 1, 9_999_999_999)
+            .allow(Currency::USD, 1, 9_999_999_999);
         let checkout = Checkout::builder()
+            .pricing(amounts)
             .client(client(&antom, config.client_retries, config.client_timeout))
             .shared_store(store)
             .notification_layer(layer)
