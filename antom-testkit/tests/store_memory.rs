@@ -33,8 +33,8 @@ async fn every_check_runs_by_name_on_one_thread() {
 #[tokio::test]
 async fn a_broken_store_fails_with_the_check_name() {
     use antom_tower::store::{
-        ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey, NewOrder,
-        Order, PaymentResult, RefundResult, StateChange, StoreError,
+        ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey,
+        NewOrder, Order, PaymentResult, RefundResult, StateChange, StoreError,
     };
 
     /// Forgets the amount check: applies results whatever their amount.

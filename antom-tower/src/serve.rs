@@ -35,8 +35,8 @@
 //! `client_header_timeout`, `keepalive_timeout`, `worker_connections`).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -313,9 +313,7 @@ where
     fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(PeerAddr(self.peer));
         #[cfg(feature = "axum")]
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(self.peer));
+        request.extensions_mut().insert(axum::extract::ConnectInfo(self.peer));
         let busy = BusyGuard::new(self.tracked.clone());
         let call = self.inner.clone().oneshot(request);
         Box::pin(async move {

@@ -16,7 +16,7 @@ use antom_reliability::send::{self, post_notification, SignedNotification};
 use antom_reliability::{report, CLIENT_ID, NOTIFY_PATH};
 use antom_testkit::keys;
 use antom_testkit::mock::MockAntom;
-use antom_tower::checkout::Checkout;
+use antom_tower::checkout::{Checkout, ClientAmount};
 use antom_tower::client::AntomClient;
 use antom_tower::config::AntomConfig;
 use antom_tower::signing::request_time::format_epoch_millis;
@@ -103,6 +103,7 @@ async fn no_private_key_bytes_in_logs_debug_output_or_errors() {
     said.push(format!("{store:?}"));
     let checkout = Checkout::from_config(&config, store)
         .unwrap()
+        .pricing(ClientAmount::new().allow(antom_types::Currency::SGD, 1, 1_000_000))
         .prefix("/antom")
         .inquiry_interval(Duration::from_millis(1))
         .build()

@@ -290,6 +290,8 @@ mod tests {
             created_at_ms: 0,
             updated_at_ms: 0,
             version: 2,
+            session_expires_at_ms: None,
+            last_inquiry_at_ms: None,
         }
     }
 

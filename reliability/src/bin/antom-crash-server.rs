@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use antom_reliability::shop::{Shop, ShopConfig};
 use antom_tower::store::{
-    ApplyOutcome, InquiryClaim, NewOrder, Order, OrderStore, PaymentResult, RefundResult, SqliteOrderStore,
-    StateChange, StoreError,
+    ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey, NewOrder,
+    Order, OrderStore, PaymentResult, RefundResult, SqliteOrderStore, StateChange, StoreError,
 };
 use async_trait::async_trait;
 
@@ -102,6 +102,21 @@ impl OrderStore for CrashingStore {
     }
     async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
         self.inner.state_changes(order_id).await
+    }
+    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
+        self.inner.claim_idempotency_key(new).await
+    }
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.inner.idempotency_record(key).await
+    }
+    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
+        self.inner.record_idempotent_response(key, response).await
+    }
+    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
+        self.inner.release_idempotency_key(key, order_id).await
+    }
+    async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.inner.purge_idempotency_keys(before_ms).await
     }
 }
 
