@@ -737,6 +737,8 @@ async fn the_battery_passes_against_the_checkout_routes() {
         .build()
         .unwrap();
     let checkout = Checkout::builder()
+        // The test names the amount: the explicit client-amount opt-in.
+        .pricing(antom_tower::checkout::ClientAmount::new().allow(antom_types::Currency::SGD, 1, 1_000_000))
         .client(client)
         .store(MemoryOrderStore::new())
         .notification_keys(mock.client_id(), mock.antom_public_key_ring())
