@@ -1,5 +1,6 @@
 //! Contract-test Antom payment code without Antom's sandbox and without a network:
 //! test keys, recorded fixtures, a mock Antom server and the `antom` command line tool.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod contract;

@@ -35,6 +35,8 @@ async fn app(mock: &MockAntomHandle, public_notify_url: &str) -> App {
         .build()
         .unwrap();
     let checkout = Checkout::builder()
+        // The test names the amount: the explicit client-amount opt-in.
+        .pricing(antom_tower::checkout::ClientAmount::new().allow(antom_types::Currency::SGD, 1, 1_000_000))
         .client(client)
         .store(MemoryOrderStore::new())
         // Antom signed the relay URL's path (/c/alice/antom/notify); the app

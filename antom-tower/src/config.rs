@@ -23,7 +23,7 @@
 //!      antom_public_key_file = \"{dir}/antom_public_key.pem\"\n\
 //!      notify_url = \"https://shop.example/antom/notify\"\n\
 //!      redirect_url = \"https://shop.example/antom/return\"\n",
-//!     dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../antom-testkit/keys"),
+//!     dir = concat!(env!("CARGO_MANIFEST_DIR"), "/keys"),
 //! );
 //! let config = AntomConfig::from_toml_str(&toml)?;
 //! assert_eq!(config.client_id, "SANDBOX_5YBZ0E2ZC7CZ04567");

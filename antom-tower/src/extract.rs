@@ -32,7 +32,7 @@
 //! }
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let pem = include_str!("../../antom-testkit/keys/antom_public_key.pem");
+//! # let pem = include_str!("../keys/antom_public_key.pem");
 //! let antom_keys = Arc::new(PublicKeyRing::single(PublicKey::parse(pem)?));
 //! let app: Router = Router::new()
 //!     .route("/antom/notify", post(notify))

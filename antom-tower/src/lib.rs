@@ -14,7 +14,7 @@
 //!   idempotent retries over any Tower HTTP service.
 //! - [`store`]: the `OrderStore` trait, its state machine and the memory,
 //!   SQLite (feature `sqlite`) and PostgreSQL (feature `postgres`) stores.
-//! - [`checkout`] (feature `axum`): the checkout routes and reconciliation,
+//! - [`checkout`] (feature `checkout`): the checkout routes and reconciliation,
 //!   configured declaratively from [`config::AntomConfig`].
 //!
 //! The smallest useful thing: verify notifications in an existing axum app.
@@ -39,6 +39,7 @@
 //! );
 //! # Ok(app) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -57,7 +58,7 @@ pub use sign_request::{SignRequestError, SignRequestLayer};
 pub use verify_notification::{NotificationRejection, VerifiedNotificationHeaders, VerifyNotificationLayer};
 pub use verify_response::{ResponseSignature, VerifyResponseError, VerifyResponseLayer};
 
-#[cfg(feature = "axum")]
+#[cfg(feature = "checkout")]
 pub mod checkout;
 pub mod client;
 pub mod config;

@@ -27,7 +27,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), BoxError> {
-//! # let pem = include_str!("../../antom-testkit/keys/merchant_private_key.pem");
+//! # let pem = include_str!("../keys/merchant_private_key.pem");
 //! let key = PrivateKey::parse(pem)?;
 //! // Any HTTP client service taking `Request<Full<Bytes>>`, e.g. hyper-util's client.
 //! let transport = service_fn(|request: Request<Full<Bytes>>| async move {

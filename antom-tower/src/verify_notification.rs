@@ -80,7 +80,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), BoxError> {
-//! # let pem = include_str!("../../antom-testkit/keys/antom_public_key.pem");
+//! # let pem = include_str!("../keys/antom_public_key.pem");
 //! let antom_keys = Arc::new(PublicKeyRing::single(PublicKey::parse(pem)?));
 //! let notify = ServiceBuilder::new()
 //!     .layer(
@@ -116,7 +116,7 @@
 //! use axum::routing::post;
 //! use axum::{Json, Router};
 //!
-//! # let pem = include_str!("../../antom-testkit/keys/antom_public_key.pem");
+//! # let pem = include_str!("../keys/antom_public_key.pem");
 //! let antom_keys = Arc::new(PublicKeyRing::single(PublicKey::parse(pem)?));
 //! let verify = VerifyNotificationLayer::new("SANDBOX_5YBZ0E2ZC7CZ04567", antom_keys);
 //!

@@ -34,7 +34,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), BoxError> {
-//! # let pem = include_str!("../../antom-testkit/keys/antom_public_key.pem");
+//! # let pem = include_str!("../keys/antom_public_key.pem");
 //! let antom_keys = Arc::new(PublicKeyRing::single(PublicKey::parse(pem)?));
 //! // A transport answering as Antom's gateway does for some errors: unsigned.
 //! let transport = service_fn(|_request: Request<Full<Bytes>>| async {

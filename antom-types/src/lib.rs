@@ -92,6 +92,7 @@
 //! * [`api`] holds the [`AntomApi`] and [`HasResult`] traits and [`sandbox_path`].
 //! * [`de`] holds serde helpers for values sent as strings.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -160,7 +160,7 @@ pub enum KeyError {
 /// ```
 /// use antom_tower::signing::{PrivateKey, SigningContent};
 ///
-/// # let pem = include_str!("../../../antom-testkit/keys/merchant_private_key.pem");
+/// # let pem = include_str!("../../keys/merchant_private_key.pem");
 /// let key = PrivateKey::parse(pem)?;
 /// let content = SigningContent::new("POST", "/ams/api/v1/payments/inquiryPayment", "CLIENT", "1700000000000", b"{}");
 /// let header = key.sign_header(&content, Default::default())?;
@@ -591,8 +591,8 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
 /// ```
 /// use antom_tower::signing::{KeyVersion, PublicKey, PublicKeyRing};
 ///
-/// # let v1 = include_str!("../../../antom-testkit/keys/antom_public_key.pem");
-/// # let v2 = include_str!("../../../antom-testkit/keys/antom_public_key_v2.pem");
+/// # let v1 = include_str!("../../keys/antom_public_key.pem");
+/// # let v2 = include_str!("../../keys/antom_public_key_v2.pem");
 /// let ring = PublicKeyRing::new()
 ///     .with_key(KeyVersion(1), PublicKey::parse(v1)?)
 ///     .with_key(KeyVersion(2), PublicKey::parse(v2)?);

@@ -10,7 +10,7 @@
 //! ```
 //! use antom_tower::signing::{PrivateKey, PublicKeyRing, SigningContent};
 //!
-//! # let private_pem = include_str!("../../../antom-testkit/keys/merchant_private_key.pem");
+//! # let private_pem = include_str!("../../keys/merchant_private_key.pem");
 //! let key = PrivateKey::parse(private_pem)?;
 //! let body = br#"{"paymentRequestId":"pay_1"}"#;
 //! let content = SigningContent::new("POST", "/ams/api/v1/payments/inquiryPayment", "CLIENT", "1700000000000", body);
