@@ -60,7 +60,7 @@ use axum::Router;
 pub use handlers::{CreateSessionResponse, OrderView};
 pub use pricing::{ClientAmount, PriceOrder, PricedOrder, PricingError, PricingRequest};
 pub use rate_limit::SessionRateLimit;
-pub use reconcile::{ReconcileReport, Reconciler};
+pub use reconcile::{ReconcileReport, Reconciler, DEFAULT_EXPIRY_GRACE};
 pub use session::{terminal_of, ClientAddress, CustomizeSession, SessionContext, SessionOptions};
 
 use crate::client::{AntomClient, BuildError};

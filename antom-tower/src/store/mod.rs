@@ -59,7 +59,7 @@ mod sqlite;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, IdempotentResponse, NewIdempotencyKey};
 pub use memory::MemoryOrderStore;
 #[cfg(feature = "postgres")]
-pub use postgres::PostgresOrderStore;
+pub use postgres::{PostgresOrderStore, DEFAULT_ACQUIRE_TIMEOUT};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteOrderStore;
 
