@@ -145,7 +145,9 @@ async fn apply_payment_notification(checkout: &Checkout, payment: &NotifyPayment
                 ApplyOutcome::Applied { from, to } => {
                     tracing::info!(payment_request_id = %result.payment_request_id, %from, %to, "payment notification applied")
                 }
-                ApplyOutcome::AlreadyApplied { status } | ApplyOutcome::Ignored { status } => {
+                ApplyOutcome::AlreadyApplied { status }
+                | ApplyOutcome::Ignored { status }
+                | ApplyOutcome::Recorded { status } => {
                     tracing::debug!(payment_request_id = %result.payment_request_id, %status, "duplicate or stale payment notification")
                 }
             }
