@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod fixtures;
+pub mod intercept;
 pub mod keys;
 pub mod mock;
 pub mod relay;

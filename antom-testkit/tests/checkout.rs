@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use antom_testkit::intercept::{Intercept, InterceptStore, StoreOp};
 use antom_testkit::keys;
 use antom_testkit::mock::{MockAntom, MockAntomHandle, NotificationFaults, SendOptions};
 use std::net::SocketAddr;
@@ -18,9 +19,8 @@ use antom_tower::checkout::{
 };
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
 use antom_tower::store::{
-    ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, MemoryOrderStore,
-    NewIdempotencyKey, NewOrder, Order, OrderStatus, OrderStore, PaymentResult, PostgresOrderStore, RefundResult,
-    ResultSource, SqliteOrderStore, StateChange, StoreError,
+    MemoryOrderStore, OrderStatus, OrderStore, PostgresOrderStore, ResultSource, SqliteOrderStore, StateChange,
+    StoreError,
 };
 use antom_types::{Amount, ApiResult, Currency, Goods};
 use async_trait::async_trait;
@@ -351,77 +351,35 @@ async fn the_same_notification_out_of_the_blue_for_an_unknown_order_is_not_ackno
     assert_eq!((sent.status, sent.acknowledged), (404, false));
 }
 
-/// A store that is down for its first `failures` payment results.
-struct FlakyStore {
-    inner: MemoryOrderStore,
+/// Down for the first `failures` payment results the checkout stores (the
+/// notify route's `record_notification`, the reconciler's `apply_effect`).
+struct FailPaymentResults {
     failures: AtomicUsize,
 }
 
 #[async_trait]
-impl OrderStore for FlakyStore {
-    async fn create_order(&self, order: NewOrder) -> Result<Order, StoreError> {
-        self.inner.create_order(order).await
-    }
-    async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
-        self.inner.get_order(order_id).await
-    }
-    async fn get_by_payment_request_id(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        self.inner.get_by_payment_request_id(id).await
-    }
-    async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError> {
-        self.inner.mark_pending(order_id).await
-    }
-    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
-        if self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+impl Intercept for FailPaymentResults {
+    async fn before(&self, op: &StoreOp<'_>) -> Result<(), StoreError> {
+        if op.payment_result().is_some()
+            && self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
         {
             return Err(StoreError::unavailable("database is locked"));
         }
-        self.inner.apply_payment_result(result).await
-    }
-    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
-        self.inner.apply_refund_result(result).await
-    }
-    async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
-        self.inner.list_pending(limit).await
-    }
-    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
-        self.inner.claim_for_inquiry(claim).await
-    }
-    async fn release_inquiry_claims(&self, ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
-        self.inner.release_inquiry_claims(ids, lease_until_ms).await
-    }
-    async fn check_writable(&self) -> Result<(), StoreError> {
-        self.inner.check_writable().await
-    }
-    async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
-        self.inner.state_changes(order_id).await
-    }
-    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
-        self.inner.claim_idempotency_key(new).await
-    }
-    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.inner.idempotency_record(key).await
-    }
-    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
-        self.inner.record_idempotent_response(key, response).await
-    }
-    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
-        self.inner.release_idempotency_key(key, order_id).await
-    }
-    async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64, StoreError> {
-        self.inner.purge_idempotency_keys(before_ms).await
+        Ok(())
     }
 }
 
 #[tokio::test]
 async fn a_store_outage_makes_antom_retry_and_nothing_is_lost() {
-    let store = Arc::new(FlakyStore {
-        inner: MemoryOrderStore::new(),
-        failures: AtomicUsize::new(2),
-    });
+    let store = Arc::new(InterceptStore::new(
+        MemoryOrderStore::new(),
+        FailPaymentResults {
+            failures: AtomicUsize::new(2),
+        },
+    ));
     let shop = shop_with(store, true).await;
     let session = shop.paid_session(4200).await;
     shop.mock.pay(&session.payment_request_id).unwrap();

@@ -80,12 +80,13 @@ async fn orders_survive_reopening_the_file() {
         store.mark_pending("order-keep").await.unwrap();
         store.apply_payment_result(&success("keep", sgd(4200))).await.unwrap();
         let refund = RefundResult {
-            payment_request_id: "pay-keep".into(),
+            payment_request_id: Some("pay-keep".into()),
             refund_id: "refund-1".into(),
             refund_request_id: None,
             amount: sgd(200),
             outcome: RefundOutcome::Succeeded,
             source: ResultSource::Notification,
+            result_code: None,
         };
         store.apply_refund_result(&refund).await.unwrap();
         store.close().await;

@@ -20,7 +20,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use antom_reliability::faults::FaultyStore;
+use antom_reliability::faults::{faulty, FaultyStore};
 use antom_reliability::plan::{Copies, Kind, Plan};
 use antom_reliability::send::{deliver_all, get_json, SignedNotification};
 use antom_reliability::shop::{Shop, ShopConfig};
@@ -196,18 +196,18 @@ struct SwitchedOff(Arc<FaultyStore<MemoryOrderStore>>);
 #[async_trait]
 impl Fault for SwitchedOff {
     async fn inject(&self) {
-        self.0.set_down(true);
+        self.0.hook().set_down(true);
     }
     async fn clear(&self) {
-        self.0.set_down(false);
+        self.0.hook().set_down(false);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_memory_store_switched_off_and_on_stores_the_resends() {
-    let store = Arc::new(FaultyStore::new(MemoryOrderStore::new()));
+    let store = Arc::new(faulty(MemoryOrderStore::new()));
     let figures = fault_then_resend(store.clone(), &SwitchedOff(store.clone())).await;
-    assert!(store.refused() >= ORDERS as u64);
+    assert!(store.hook().refused() >= ORDERS as u64);
     report_figures("a_memory_store_switched_off_and_on_stores_the_resends", 1, &figures);
 }
 

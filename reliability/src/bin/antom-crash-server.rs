@@ -28,10 +28,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use antom_reliability::shop::{Shop, ShopConfig};
-use antom_tower::store::{
-    ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey, NewOrder,
-    Order, OrderStore, PaymentResult, RefundResult, SqliteOrderStore, StateChange, StoreError,
-};
+use antom_testkit::intercept::{Intercept, InterceptStore, StoreOp};
+use antom_tower::store::{OrderStore, SqliteOrderStore, StoreError};
 use async_trait::async_trait;
 
 const POINTS: [&str; 4] = [
@@ -42,14 +40,16 @@ const POINTS: [&str; 4] = [
 ];
 
 /// The SQLite store, stopping dead at the crash point.
-struct CrashingStore {
-    inner: SqliteOrderStore,
-    point: Option<String>,
-}
+type CrashingStore = InterceptStore<SqliteOrderStore, CrashPoint>;
 
-impl CrashingStore {
+/// Where to stop. The notify points are around the write of a payment
+/// result: `record_notification` (the notify route) or `apply_effect` (the
+/// reconciler), identified by its `paymentRequestId`.
+struct CrashPoint(Option<String>);
+
+impl CrashPoint {
     async fn maybe_crash(&self, point: &str, id: &str) {
-        if self.point.as_deref() == Some(point) {
+        if self.0.as_deref() == Some(point) {
             {
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "CRASHPOINT {point} {id}");
@@ -62,61 +62,29 @@ impl CrashingStore {
 }
 
 #[async_trait]
-impl OrderStore for CrashingStore {
-    async fn create_order(&self, order: NewOrder) -> Result<Order, StoreError> {
-        let created = self.inner.create_order(order).await?;
-        self.maybe_crash("after-create-order", &created.order_id).await;
-        Ok(created)
+impl Intercept for CrashPoint {
+    async fn before(&self, op: &StoreOp<'_>) -> Result<(), StoreError> {
+        match op {
+            StoreOp::MarkPending { order_id } => self.maybe_crash("before-mark-pending", order_id).await,
+            _ => {
+                if let Some(result) = op.payment_result() {
+                    self.maybe_crash("notify-before-store", &result.payment_request_id)
+                        .await;
+                }
+            }
+        }
+        Ok(())
     }
-    async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
-        self.inner.get_order(order_id).await
-    }
-    async fn get_by_payment_request_id(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        self.inner.get_by_payment_request_id(id).await
-    }
-    async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError> {
-        self.maybe_crash("before-mark-pending", order_id).await;
-        self.inner.mark_pending(order_id).await
-    }
-    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
-        self.maybe_crash("notify-before-store", &result.payment_request_id)
-            .await;
-        let outcome = self.inner.apply_payment_result(result).await?;
-        self.maybe_crash("notify-after-store", &result.payment_request_id).await;
-        Ok(outcome)
-    }
-    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
-        self.inner.apply_refund_result(result).await
-    }
-    async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
-        self.inner.list_pending(limit).await
-    }
-    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
-        self.inner.claim_for_inquiry(claim).await
-    }
-    async fn release_inquiry_claims(&self, ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
-        self.inner.release_inquiry_claims(ids, lease_until_ms).await
-    }
-    async fn check_writable(&self) -> Result<(), StoreError> {
-        self.inner.check_writable().await
-    }
-    async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
-        self.inner.state_changes(order_id).await
-    }
-    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
-        self.inner.claim_idempotency_key(new).await
-    }
-    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.inner.idempotency_record(key).await
-    }
-    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
-        self.inner.record_idempotent_response(key, response).await
-    }
-    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
-        self.inner.release_idempotency_key(key, order_id).await
-    }
-    async fn purge_idempotency_keys(&self, before_ms: i64) -> Result<u64, StoreError> {
-        self.inner.purge_idempotency_keys(before_ms).await
+
+    async fn after(&self, op: &StoreOp<'_>) {
+        match op {
+            StoreOp::CreateOrder(order) => self.maybe_crash("after-create-order", &order.order_id).await,
+            _ => {
+                if let Some(result) = op.payment_result() {
+                    self.maybe_crash("notify-after-store", &result.payment_request_id).await;
+                }
+            }
+        }
     }
 }
 
@@ -165,10 +133,7 @@ async fn main() {
         eprintln!("antom-crash-server: cannot open {db}: {e}");
         std::process::exit(1);
     });
-    let store: Arc<dyn OrderStore> = Arc::new(CrashingStore {
-        inner,
-        point: args.crash_at.clone(),
-    });
+    let store: Arc<dyn OrderStore> = Arc::new(CrashingStore::new(inner, CrashPoint(args.crash_at.clone())));
     let config = ShopConfig {
         antom_base_url: Some(antom),
         client_retries: 2,
