@@ -1,10 +1,15 @@
 //! The notification inbox: `record_notification`, `inbox_entry`,
 //! `inbox_entries` and `purge_inbox`.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use antom_tower::store::{
     ApplyOutcome, Effect, InboxOutcome, InboxQuery, InboxRetention, OrderStatus, OrderStore, PaymentOutcome,
     RefundOutcome, RefundResult, ResultSource, StoreError,
 };
+
+use tokio::sync::Barrier;
 
 use super::support::*;
 
@@ -440,4 +445,71 @@ pub async fn inbox_purge_keeps_unsettled_unless_asked<S: OrderStore>(store: S) {
     let renewed = record(&store, &payment_notification(&again), &Effect::Payment(again)).await;
     assert!(renewed.inbox_id > fresh.inbox_id, "ids are never reused");
     assert_eq!(entry(&store, renewed.inbox_id).await.deliveries, 1);
+}
+
+/// 20 deliveries of one notification at once (Antom resending while the
+/// first is still being stored), for a known order and for one the store
+/// cannot match: every delivery is stored (no store error), in one entry
+/// counting 20 deliveries; the order changes once.
+pub async fn concurrent_deliveries_of_one_notification<S: OrderStore>(store: S) {
+    const TASKS: usize = 20;
+    let store = Arc::new(store);
+    let order = created(&*store, "inbox-race", sgd(4200)).await;
+    let result = payment(&order, PaymentOutcome::Succeeded);
+    let known = (payment_notification(&result), Effect::Payment(result));
+    let stray = notification(&unique("inbox-race-other"), "OTHER", None, b"{}");
+    let unknown = (stray, Effect::NotHandled);
+    for (sent, effect) in [known, unknown] {
+        let barrier = Arc::new(Barrier::new(TASKS));
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let (store, barrier, sent, effect) = (store.clone(), barrier.clone(), sent.clone(), effect.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.record_notification(&sent, &effect).await
+                })
+            })
+            .collect();
+        let mut ids = HashSet::new();
+        for task in tasks {
+            let recorded = task
+                .await
+                .expect("task panicked")
+                .unwrap_or_else(|e| panic!("a concurrent delivery of {} failed: {e}", sent.key));
+            ids.insert(recorded.inbox_id);
+        }
+        assert_eq!(ids.len(), 1, "one entry: {ids:?}");
+        let stored = entry(&*store, ids.into_iter().next().unwrap_or_default()).await;
+        assert_eq!(stored.deliveries, TASKS as u32, "every delivery counted");
+    }
+    assert_eq!(changes(&*store, &order).await.len(), 1);
+    assert_eq!(event_kinds(&*store, &order).await.len(), 1);
+}
+
+/// Limits and ids past what a database integer holds are answered, not
+/// errors: `inbox_entry(u64::MAX)` is `None`, huge limits list everything.
+pub async fn huge_ids_and_limits_are_fine<S: OrderStore>(store: S) {
+    let order = paid(&store, "huge", sgd(100)).await;
+    assert!(store.inbox_entry(u64::MAX).await.expect("inbox_entry").is_none());
+    let query = InboxQuery {
+        before_id: Some(u64::MAX),
+        limit: usize::MAX,
+        ..InboxQuery::default()
+    };
+    store.inbox_entries(&query).await.expect("inbox_entries");
+    let candidates = store
+        .refund_candidates("SGD", 0, 0, usize::MAX)
+        .await
+        .expect("refund_candidates");
+    assert!(candidates.iter().any(|o| o.order_id == order.order_id));
+    store.pending_refunds(usize::MAX).await.expect("pending_refunds");
+    store.list_pending(usize::MAX).await.expect("list_pending");
+    let claim = antom_tower::store::EventClaim {
+        consumer: format!("huge-{}", unique("c")),
+        limit: usize::MAX,
+        now_ms: now_ms(),
+        lease_until_ms: now_ms() + 1000,
+    };
+    let events = store.claim_events(&claim).await.expect("claim_events");
+    assert!(events.iter().any(|e| e.order_id == order.order_id));
 }

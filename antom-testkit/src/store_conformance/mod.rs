@@ -129,6 +129,8 @@ checks!(
     inbox_not_handled_stored,
     inbox_queries_filter_and_page_newest_first,
     inbox_purge_keeps_unsettled_unless_asked,
+    concurrent_deliveries_of_one_notification,
+    huge_ids_and_limits_are_fine,
     refund_created_pending_on_a_paid_order,
     refund_creation_refusals,
     refund_result_found_by_refund_request_id,

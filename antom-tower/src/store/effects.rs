@@ -287,6 +287,10 @@ fn plan_refund(snapshot: &Snapshot, result: &RefundResult, now_ms: i64) -> Resul
             });
             writes.outcome = ApplyOutcome::Recorded { status: order.status };
         }
+        // A resend of the failure: recorded already, nothing more to write.
+        (RefundOutcome::Failed, RefundState::Failed) => {
+            writes.outcome = ApplyOutcome::AlreadyApplied { status: order.status };
+        }
         (RefundOutcome::Processing, RefundState::Pending)
             if record.refund_id.is_none() && !result.refund_id.is_empty() =>
         {

@@ -52,6 +52,8 @@ struct Inner {
     deliveries: HashMap<(String, u64), (i64, bool)>,
     inbox: BTreeMap<u64, InboxEntry>,
     inbox_keys: HashMap<String, u64>,
+    /// The last inbox id handed out: ids are never reused, even after a purge.
+    last_inbox_id: u64,
 }
 
 impl MemoryOrderStore {
@@ -183,7 +185,8 @@ impl Inner {
             entry.last_received_at_ms = notification.received_at_ms;
             return entry.id;
         }
-        let id = self.inbox.keys().next_back().map_or(1, |last| last + 1);
+        self.last_inbox_id += 1;
+        let id = self.last_inbox_id;
         self.inbox_keys.insert(notification.key.clone(), id);
         self.inbox.insert(
             id,

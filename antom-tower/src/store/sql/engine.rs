@@ -392,59 +392,76 @@ macro_rules! sql_order_store {
                 n: &$crate::store::InboundNotification,
                 effect: &$crate::store::Effect,
             ) -> Result<$crate::store::Recorded, $crate::store::StoreError> {
-                use $crate::store::sql::{db_err, engine::col, engine::stmt};
+                use $crate::store::sql::{db_err, engine::col, engine::stmt, is_unique_violation};
                 use $crate::store::InboxOutcome;
-                let (mut tx, order_id, result) = self.apply_in(effect).await?;
-                let (outcome, reason) = $crate::store::inbox::classify(effect, &result);
                 let headers = serde_json::to_string(&n.headers).map_err($crate::store::StoreError::unavailable)?;
-                let existing = sqlx::query(stmt::INBOX_BY_KEY)
-                    .bind(&n.key)
-                    .fetch_optional(tx.conn())
-                    .await
-                    .map_err(db_err)?;
-                let inbox_id: i64 = match existing {
-                    Some(row) => {
-                        let id: i64 = col!(&row, "id");
-                        let old: String = col!(&row, "outcome");
-                        let old_reason: Option<String> = col!(&row, "reason");
-                        let old_order: Option<String> = col!(&row, "order_id");
-                        let old = old.parse::<InboxOutcome>().map_err($crate::store::StoreError::Corrupt)?;
-                        let merged = old.merge(outcome);
-                        sqlx::query(stmt::UPDATE_INBOX)
-                            .bind(merged.as_str())
-                            .bind(if merged == outcome { reason } else { old_reason })
-                            .bind(order_id.or(old_order))
-                            .bind(&headers)
-                            .bind(&n.body)
-                            .bind(n.received_at_ms)
-                            .bind(id)
-                            .execute(tx.conn())
-                            .await
-                            .map_err(db_err)?;
-                        id
-                    }
-                    None => sqlx::query_scalar(stmt::INSERT_INBOX)
+                for _ in 0..$crate::store::MAX_CAS_ATTEMPTS {
+                    let (mut tx, order_id, result) = self.apply_in(effect).await?;
+                    let (outcome, reason) = $crate::store::inbox::classify(effect, &result);
+                    let existing = sqlx::query(stmt::INBOX_BY_KEY)
                         .bind(&n.key)
-                        .bind(&n.notify_type)
-                        .bind(n.payment_request_id.as_deref())
-                        .bind(order_id.as_deref())
-                        .bind(outcome.as_str())
-                        .bind(reason.as_deref())
-                        .bind(&n.method)
-                        .bind(&n.path)
-                        .bind(&headers)
-                        .bind(&n.body)
-                        .bind(n.received_at_ms)
-                        .fetch_one(tx.conn())
+                        .fetch_optional(tx.conn())
                         .await
-                        .map_err(db_err)?,
-                };
-                tx.commit().await?;
-                Ok($crate::store::Recorded {
-                    inbox_id: u64::try_from(inbox_id).unwrap_or(0),
-                    outcome,
-                    result,
-                })
+                        .map_err(db_err)?;
+                    let inbox_id: i64 = match existing {
+                        Some(row) => {
+                            let id: i64 = col!(&row, "id");
+                            let old: String = col!(&row, "outcome");
+                            let old_reason: Option<String> = col!(&row, "reason");
+                            let old_order: Option<String> = col!(&row, "order_id");
+                            let old = old.parse::<InboxOutcome>().map_err($crate::store::StoreError::Corrupt)?;
+                            let merged = old.merge(outcome);
+                            sqlx::query(stmt::UPDATE_INBOX)
+                                .bind(merged.as_str())
+                                .bind(if merged == outcome { reason } else { old_reason })
+                                .bind(order_id.or(old_order))
+                                .bind(&headers)
+                                .bind(&n.body)
+                                .bind(n.received_at_ms)
+                                .bind(id)
+                                .execute(tx.conn())
+                                .await
+                                .map_err(db_err)?;
+                            id
+                        }
+                        None => {
+                            let inserted = sqlx::query_scalar(stmt::INSERT_INBOX)
+                                .bind(&n.key)
+                                .bind(&n.notify_type)
+                                .bind(n.payment_request_id.as_deref())
+                                .bind(order_id.as_deref())
+                                .bind(outcome.as_str())
+                                .bind(reason.as_deref())
+                                .bind(&n.method)
+                                .bind(&n.path)
+                                .bind(&headers)
+                                .bind(&n.body)
+                                .bind(n.received_at_ms)
+                                .fetch_one(tx.conn())
+                                .await;
+                            match inserted {
+                                Ok(id) => id,
+                                // A concurrent delivery of the same notification stored it
+                                // first (nothing locked the key: an unknown order, a type
+                                // not handled): start again, and update its entry.
+                                Err(e) if is_unique_violation(&e) => {
+                                    tx.rollback().await?;
+                                    continue;
+                                }
+                                Err(e) => return Err(db_err(e)),
+                            }
+                        }
+                    };
+                    tx.commit().await?;
+                    return Ok($crate::store::Recorded {
+                        inbox_id: u64::try_from(inbox_id).unwrap_or(0),
+                        outcome,
+                        result,
+                    });
+                }
+                Err($crate::store::StoreError::unavailable(
+                    "the notification was stored concurrently too many times in a row; retry later",
+                ))
             }
 
             async fn read_refund(
@@ -740,10 +757,12 @@ macro_rules! sql_order_store {
                 &self,
                 id: u64,
             ) -> Result<Option<$crate::store::InboxEntry>, $crate::store::StoreError> {
-                use $crate::store::sql::{engine::stmt, signed};
+                use $crate::store::sql::engine::stmt;
+                // An id past a BIGINT names no entry.
+                let Ok(id) = i64::try_from(id) else { return Ok(None) };
                 let sql = format!("SELECT {} FROM antom_notifications WHERE id = $1", stmt::INBOX_COLUMNS);
                 let row = sqlx::query(&sql)
-                    .bind(signed(id)?)
+                    .bind(id)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err($crate::store::sql::db_err)?;
@@ -754,7 +773,7 @@ macro_rules! sql_order_store {
                 &self,
                 query: &$crate::store::InboxQuery,
             ) -> Result<Vec<$crate::store::InboxEntry>, $crate::store::StoreError> {
-                use $crate::store::sql::{engine::stmt, signed};
+                use $crate::store::sql::{engine::stmt, saturating_signed};
                 let sql = format!(
                     "SELECT {} FROM antom_notifications WHERE ($1 IS NULL OR outcome = $1) \
                      AND ($2 IS NULL OR order_id = $2) AND id < $3 ORDER BY id DESC LIMIT $4",
@@ -763,8 +782,8 @@ macro_rules! sql_order_store {
                 let rows = sqlx::query(&sql)
                     .bind(query.outcome.map(|o| o.as_str()))
                     .bind(query.order_id.as_deref())
-                    .bind(query.before_id.map(signed).transpose()?.unwrap_or(i64::MAX))
-                    .bind(signed(query.effective_limit() as u64)?)
+                    .bind(query.before_id.map_or(i64::MAX, saturating_signed))
+                    .bind(saturating_signed(query.effective_limit() as u64))
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::store::sql::db_err)?;
@@ -862,13 +881,13 @@ macro_rules! sql_order_store {
                 created_since_ms: i64,
                 limit: usize,
             ) -> Result<Vec<$crate::store::Order>, $crate::store::StoreError> {
-                use $crate::store::sql::{db_err, engine::stmt, signed, ORDER_COLUMNS};
+                use $crate::store::sql::{db_err, engine::stmt, saturating_signed, signed, ORDER_COLUMNS};
                 let sql = format!("SELECT {ORDER_COLUMNS} FROM antom_orders {}", stmt::REFUND_CANDIDATES);
                 let rows = sqlx::query(&sql)
                     .bind(currency)
                     .bind(signed(min_amount)?)
                     .bind(created_since_ms)
-                    .bind(signed(limit as u64)?)
+                    .bind(saturating_signed(limit as u64))
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db_err)?;
@@ -912,7 +931,7 @@ macro_rules! sql_order_store {
                 &self,
                 claim: &$crate::store::EventClaim,
             ) -> Result<Vec<$crate::store::OrderEvent>, $crate::store::StoreError> {
-                use $crate::store::sql::{db_err, engine::stmt, signed};
+                use $crate::store::sql::{db_err, engine::stmt, saturating_signed, signed};
                 $crate::store::events::check_consumer(&claim.consumer)?;
                 let mut tx = self.begin_write().await?;
                 let cursor = sqlx::query_scalar::<_, i64>(stmt::CONSUMER_CURSOR)
@@ -925,7 +944,7 @@ macro_rules! sql_order_store {
                     .bind(cursor)
                     .bind(&claim.consumer)
                     .bind(claim.now_ms)
-                    .bind(signed(claim.limit as u64)?)
+                    .bind(saturating_signed(claim.limit as u64))
                     .fetch_all(tx.conn())
                     .await
                     .map_err(db_err)?;

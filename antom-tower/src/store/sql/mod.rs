@@ -45,6 +45,12 @@ fn unsigned(what: &str, value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what}: {value}")))
 }
 
+/// A limit or an id bound as a BIGINT: one past `i64::MAX` means "no bound"
+/// (a huge limit lists everything, a huge id names no row), so it saturates.
+pub(crate) fn saturating_signed(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 pub(crate) fn signed(value: u64) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("value {value} does not fit a BIGINT")))
 }
