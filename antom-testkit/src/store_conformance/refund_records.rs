@@ -438,3 +438,62 @@ pub async fn concurrent_refund_creation_never_over_reserves<S: OrderStore>(store
         .sum();
     assert_eq!(reserved, 1000);
 }
+
+/// A `PROCESSING` result gives the pending record Antom's `refundId` and
+/// leaves it pending, reserving its amount, without an event; a refund
+/// started elsewhere (the Dashboard) and learned with its
+/// `refundRequestId` is recorded as succeeded, so the order lists it.
+pub async fn refund_processing_and_refunds_learned_elsewhere<S: OrderStore>(store: S) {
+    let order = paid(&store, "refund-processing", sgd(1000)).await;
+    let asked = new_refund(&order, "processing", sgd(400));
+    create(&store, &asked).await;
+    let processing = refund_result(&asked, "antom-refund", sgd(400), RefundOutcome::Processing);
+    assert_eq!(
+        store
+            .apply_effect(&Effect::Refund(processing.clone()))
+            .await
+            .expect("apply_effect"),
+        ApplyOutcome::Ignored {
+            status: OrderStatus::Succeeded
+        }
+    );
+    let record = store
+        .refund(&asked.refund_request_id)
+        .await
+        .expect("refund")
+        .expect("kept");
+    assert_eq!(record.state, RefundState::Pending);
+    assert_eq!(record.refund_id.as_deref(), Some(processing.refund_id.as_str()));
+    assert_eq!(event_kinds(&store, &order).await, vec![OrderEventKind::Paid]);
+    assert!(
+        store
+            .create_refund(&new_refund(&order, "blocked", sgd(601)))
+            .await
+            .is_err(),
+        "still reserved"
+    );
+
+    let dashboard = RefundResult {
+        payment_request_id: Some(order.payment_request_id.clone()),
+        refund_id: unique("antom-refund"),
+        refund_request_id: Some(format!("dashboard-{}", unique("refund"))),
+        amount: sgd(100),
+        outcome: RefundOutcome::Succeeded,
+        source: ResultSource::Inquiry,
+        result_code: None,
+    };
+    store
+        .apply_effect(&Effect::Refund(dashboard.clone()))
+        .await
+        .expect("apply_effect");
+    let learned = store
+        .refund(dashboard.refund_request_id.as_deref().unwrap_or_default())
+        .await
+        .expect("refund")
+        .expect("a learned refund is recorded");
+    assert_eq!(learned.order_id, order.order_id);
+    assert_eq!((learned.amount, learned.state), (sgd(100), RefundState::Succeeded));
+    assert_eq!(learned.refund_id.as_deref(), Some(dashboard.refund_id.as_str()));
+    assert_eq!(store.refunds(&order.order_id).await.expect("refunds").len(), 2);
+    assert_eq!(reread(&store, &order).await.refunded, 100);
+}
