@@ -148,6 +148,7 @@ checks!(
     event_leases_hold_until_they_expire,
     each_consumer_name_sees_every_event,
     concurrent_event_claims_never_share_an_event,
+    concurrent_claims_of_other_names_never_come_back_short,
 );
 
 /// Runs every check against a fresh store from `make_store`, one after the

@@ -387,3 +387,42 @@ pub async fn concurrent_event_claims_never_share_an_event<S: OrderStore>(store: 
     assert_eq!(expected.len(), 24);
     assert_eq!(ours, expected, "every event claimed once across all claimers");
 }
+
+/// Six consumer names claim at once, round after round: each claim gets
+/// every event the name has not yet been handed, in one batch and oldest
+/// first. One name's claim never makes another name's come back short
+/// (on PostgreSQL: a claim must not lock the events themselves).
+pub async fn concurrent_claims_of_other_names_never_come_back_short<S: OrderStore>(store: S) {
+    const NAMES: usize = 6;
+    const ROUNDS: i64 = 20;
+    let store = Arc::new(store);
+    let (orders, events) = orders_with_events(&*store, "events-names-race").await;
+    let mine: Arc<HashSet<String>> = Arc::new(ids(&orders.iter().collect::<Vec<_>>()));
+    let expected = seqs(&events);
+    let base = unique("c");
+    let t = now_ms();
+    for round in 0..ROUNDS {
+        // Each round is past the previous round's leases: everything is claimable again.
+        let now = t + round * 2 * LEASE_MS;
+        let barrier = Arc::new(Barrier::new(NAMES));
+        let tasks: Vec<_> = (0..NAMES)
+            .map(|n| {
+                let (store, barrier, mine) = (store.clone(), barrier.clone(), mine.clone());
+                let consumer = format!("name{n}-{base}");
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let batch = store
+                        .claim_events(&claim(&consumer, 100_000, now))
+                        .await
+                        .expect("claim_events");
+                    let ours: Vec<OrderEvent> = batch.into_iter().filter(|e| mine.contains(&e.order_id)).collect();
+                    (consumer, seqs(&ours))
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (consumer, got) = task.await.expect("claimer panicked");
+            assert_eq!(got, expected, "round {round}: {consumer}'s one claim");
+        }
+    }
+}

@@ -8,12 +8,22 @@
 //!
 //! * `begin`: how a write transaction starts (`BEGIN IMMEDIATE` takes
 //!   SQLite's write lock at once; PostgreSQL runs `READ COMMITTED`);
-//! * `lock`: appended to the read of the order a write decides on
+//! * `lock`: appended to the read of the order a write decides on, and of
+//!   the outbox consumer's row a claim or acknowledgement starts with
 //!   (` FOR UPDATE` on PostgreSQL; nothing on SQLite, whose writers are
 //!   already serialized);
-//! * `skip_locked`: appended to the claims of inquiries and outbox events
+//! * `skip_locked`: appended to the claims of inquiries
 //!   (` FOR UPDATE SKIP LOCKED` on PostgreSQL), so that several instances
 //!   claim different rows instead of waiting on each other.
+//!
+//! Outbox claims do not lock event rows: each consumer name sees every
+//! event, so a lock on an event taken by one name's claim would make a
+//! concurrent claim of another name skip it (a short or empty batch, later
+//! events before earlier ones). Instead a claim locks its consumer's row
+//! (`antom_event_consumers`): instances sharing a name claim one after the
+//! other, each leasing what the previous left, and names never wait on each
+//! other. Acknowledgements take the same lock first, so the two never
+//! deadlock over the consumer's row and its deliveries.
 //!
 //! Every write decides through [`effects::plan`](crate::store::effects::plan)
 //! (the same decisions as the memory store) and writes with compare-and-set
@@ -87,6 +97,9 @@ pub(crate) mod stmt {
     pub(crate) const PURGE_INBOX: &str = "DELETE FROM antom_notifications WHERE last_received_at_ms < $1 \
          AND ($2 OR outcome NOT IN ('refused', 'unmatched'))";
     pub(crate) const CONSUMER_CURSOR: &str = "SELECT cursor_seq FROM antom_event_consumers WHERE consumer = $1";
+    /// Makes sure the consumer has a row to lock (cursor 0: nothing passed yet).
+    pub(crate) const REGISTER_CONSUMER: &str = "INSERT INTO antom_event_consumers (consumer, cursor_seq, \
+         updated_at_ms) VALUES ($1, 0, $2) ON CONFLICT (consumer) DO NOTHING";
     pub(crate) const CLAIM_LEASE: &str = "INSERT INTO antom_event_deliveries (consumer, seq, lease_until_ms) \
          VALUES ($1, $2, $3) ON CONFLICT (consumer, seq) DO UPDATE SET lease_until_ms = excluded.lease_until_ms \
          WHERE antom_event_deliveries.acked_at_ms IS NULL AND antom_event_deliveries.lease_until_ms <= $4 \
@@ -111,16 +124,11 @@ pub(crate) mod stmt {
          AND currency = $1 AND amount_minor >= $2 AND created_at_ms >= $3 ORDER BY created_at_ms DESC, seq DESC LIMIT $4";
 
     /// Events past a consumer's cursor it may claim now.
-    pub(crate) fn claimable_events(skip_locked: &str) -> String {
-        let lock = if skip_locked.is_empty() {
-            String::new()
-        } else {
-            format!(" FOR UPDATE OF e{}", skip_locked.trim_start_matches(" FOR UPDATE"))
-        };
+    pub(crate) fn claimable_events() -> String {
         format!(
             "SELECT {} FROM antom_order_events e WHERE e.seq > $1 AND NOT EXISTS (SELECT 1 FROM \
              antom_event_deliveries d WHERE d.consumer = $2 AND d.seq = e.seq AND (d.acked_at_ms IS NOT NULL \
-             OR d.lease_until_ms > $3)) ORDER BY e.seq LIMIT $4{lock}",
+             OR d.lease_until_ms > $3)) ORDER BY e.seq LIMIT $4",
             EVENT_COLUMNS
                 .split(", ")
                 .map(|c| format!("e.{c}"))
@@ -617,6 +625,26 @@ macro_rules! sql_order_store {
                 })
             }
 
+            /// Locks the consumer's row (made if missing) for the rest of the
+            /// transaction, and answers its cursor. See the module documentation.
+            async fn lock_consumer(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                consumer: &str,
+            ) -> Result<i64, $crate::store::StoreError> {
+                use $crate::store::sql::{db_err, engine::stmt};
+                sqlx::query(stmt::REGISTER_CONSUMER)
+                    .bind(consumer)
+                    .bind($crate::store::now_ms())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                sqlx::query_scalar::<_, i64>(&format!("{}{}", stmt::CONSUMER_CURSOR, $lock))
+                    .bind(consumer)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db_err)
+            }
+
             /// Moves the consumer's cursor over the acknowledged prefix of
             /// events older than the horizon, and forgets their deliveries.
             async fn compact_cursor(
@@ -934,13 +962,8 @@ macro_rules! sql_order_store {
                 use $crate::store::sql::{db_err, engine::stmt, saturating_signed, signed};
                 $crate::store::events::check_consumer(&claim.consumer)?;
                 let mut tx = self.begin_write().await?;
-                let cursor = sqlx::query_scalar::<_, i64>(stmt::CONSUMER_CURSOR)
-                    .bind(&claim.consumer)
-                    .fetch_optional(tx.conn())
-                    .await
-                    .map_err(db_err)?
-                    .unwrap_or(0);
-                let rows = sqlx::query(&stmt::claimable_events($skip_locked))
+                let cursor = Self::lock_consumer(tx.conn(), &claim.consumer).await?;
+                let rows = sqlx::query(&stmt::claimable_events())
                     .bind(cursor)
                     .bind(&claim.consumer)
                     .bind(claim.now_ms)
@@ -975,6 +998,7 @@ macro_rules! sql_order_store {
                 }
                 let now = $crate::store::now_ms();
                 let mut tx = self.begin_write().await?;
+                Self::lock_consumer(tx.conn(), consumer).await?;
                 for &seq in seqs {
                     sqlx::query(stmt::ACK)
                         .bind(consumer)
