@@ -334,7 +334,7 @@ pub async fn each_consumer_name_sees_every_event<S: OrderStore>(store: S) {
 
 /// Eight tasks claim under one consumer name at once, three events a claim,
 /// acknowledging what they get: every event is handed to exactly one of
-/// them (on PostgreSQL, `FOR UPDATE SKIP LOCKED` and the lease upsert).
+/// them (on PostgreSQL: the lock on the consumer's row and the lease upsert).
 pub async fn concurrent_event_claims_never_share_an_event<S: OrderStore>(store: S) {
     const TASKS: usize = 8;
     let store = Arc::new(store);
