@@ -260,8 +260,45 @@ pub async fn inbox_unmatched_refund_settles_once_applied<S: OrderStore>(store: S
         store.apply_effect(&Effect::Refund(learned)).await,
         Ok(ApplyOutcome::AlreadyApplied { .. })
     ));
+    record(
+        &store,
+        &refund_notification(&notified),
+        &Effect::Refund(notified.clone()),
+    )
+    .await;
+    assert_eq!(entry(&store, recorded.inbox_id).await.outcome, InboxOutcome::Applied);
     assert_eq!(reread(&store, &order).await.refunded, 300);
     assert_eq!(event_kinds(&store, &order).await.len(), 2, "paid, partially refunded");
+
+    // Learned without its refundRequestId (nothing links the notification to
+    // the order): a resend of the notification still cannot be placed, but
+    // its entry stays settled.
+    let mut anonymous = refund(&order, "anonymous", sgd(200), RefundOutcome::Succeeded);
+    anonymous.payment_request_id = None;
+    let sent = refund_notification(&anonymous);
+    let first = record(&store, &sent, &Effect::Refund(anonymous.clone())).await;
+    assert_eq!(first.outcome, InboxOutcome::Unmatched);
+    let inquiry = RefundResult {
+        payment_request_id: Some(order.payment_request_id.clone()),
+        refund_request_id: None,
+        source: ResultSource::Inquiry,
+        ..anonymous.clone()
+    };
+    store
+        .apply_effect(&Effect::Refund(inquiry))
+        .await
+        .expect("apply_effect");
+    assert_eq!(entry(&store, first.inbox_id).await.outcome, InboxOutcome::Applied);
+    let resent = record(&store, &sent, &Effect::Refund(anonymous)).await;
+    assert_eq!(resent.inbox_id, first.inbox_id);
+    let settled = entry(&store, first.inbox_id).await;
+    assert_eq!(
+        (settled.outcome, settled.deliveries),
+        (InboxOutcome::Applied, 2),
+        "{settled:?}"
+    );
+    assert_eq!(settled.order_id.as_deref(), Some(order.order_id.as_str()));
+    assert_eq!(reread(&store, &order).await.refunded, 500);
 }
 
 /// A notification type nobody acts on is stored `not_handled`, answered

@@ -99,11 +99,13 @@ impl InboxOutcome {
     }
 
     /// What a store keeps when a notification with this outcome arrives
-    /// again with `new`: a resend of an applied notification stays
-    /// `applied`; anything else takes the newer outcome.
+    /// again with `new`: an applied notification stays `applied` (what it
+    /// did is done: a resend is a duplicate, and a refund settled by
+    /// reconciliation must not fall back to `unmatched` when its
+    /// notification is resent); anything else takes the newer outcome.
     pub fn merge(self, new: InboxOutcome) -> InboxOutcome {
         match (self, new) {
-            (InboxOutcome::Applied, InboxOutcome::Duplicate) => InboxOutcome::Applied,
+            (InboxOutcome::Applied, _) => InboxOutcome::Applied,
             (_, new) => new,
         }
     }

@@ -406,7 +406,8 @@ macro_rules! sql_order_store {
                 for _ in 0..$crate::store::MAX_CAS_ATTEMPTS {
                     let (mut tx, order_id, result) = self.apply_in(effect).await?;
                     let (outcome, reason) = $crate::store::inbox::classify(effect, &result);
-                    let existing = sqlx::query(stmt::INBOX_BY_KEY)
+                    // Locked: a concurrent settlement of this entry is waited for, not overwritten.
+                    let existing = sqlx::query(&format!("{}{}", stmt::INBOX_BY_KEY, $lock))
                         .bind(&n.key)
                         .fetch_optional(tx.conn())
                         .await
