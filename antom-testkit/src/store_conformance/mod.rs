@@ -139,6 +139,7 @@ checks!(
     refund_candidates_filters,
     concurrent_refund_creation_never_over_reserves,
     refund_processing_and_refunds_learned_elsewhere,
+    refund_counted_before_its_record_settles_it,
     dispute_recorded_with_every_field,
     dispute_stages_out_of_order_keep_the_furthest,
     dispute_amount_refused,

@@ -497,3 +497,61 @@ pub async fn refund_processing_and_refunds_learned_elsewhere<S: OrderStore>(stor
     assert_eq!(store.refunds(&order.order_id).await.expect("refunds").len(), 2);
     assert_eq!(reread(&store, &order).await.refunded, 100);
 }
+
+/// A refund counted before its record could be linked (an inquiry listed
+/// it without the `refundRequestId`), then its `REFUND_RESULT`: the result
+/// is a duplicate, and the record settles, so it no longer reserves its
+/// amount nor stays pending. One refund event.
+pub async fn refund_counted_before_its_record_settles_it<S: OrderStore>(store: S) {
+    let order = paid(&store, "refund-counted-first", sgd(1000)).await;
+    let asked = new_refund(&order, "counted-first", sgd(300));
+    create(&store, &asked).await;
+    let notified = refund_result(&asked, "antom-refund", sgd(300), RefundOutcome::Succeeded);
+    let inquiry = RefundResult {
+        payment_request_id: Some(order.payment_request_id.clone()),
+        refund_request_id: None,
+        source: ResultSource::Inquiry,
+        ..notified.clone()
+    };
+    assert_eq!(
+        store
+            .apply_effect(&Effect::Refund(inquiry))
+            .await
+            .expect("apply_effect"),
+        applied(OrderStatus::Succeeded, OrderStatus::PartiallyRefunded)
+    );
+    assert_eq!(
+        store
+            .apply_effect(&Effect::Refund(notified.clone()))
+            .await
+            .expect("apply_effect"),
+        ApplyOutcome::AlreadyApplied {
+            status: OrderStatus::PartiallyRefunded
+        }
+    );
+    let record = store
+        .refund(&asked.refund_request_id)
+        .await
+        .expect("refund")
+        .expect("kept");
+    assert_eq!(record.state, RefundState::Succeeded, "{record:?}");
+    assert_eq!(record.refund_id.as_deref(), Some(notified.refund_id.as_str()));
+    assert!(!store
+        .pending_refunds(100_000)
+        .await
+        .expect("pending_refunds")
+        .iter()
+        .any(|r| r.refund_request_id == asked.refund_request_id));
+    assert_eq!(reread(&store, &order).await.refunded, 300);
+    assert!(
+        matches!(
+            create(&store, &new_refund(&order, "rest", sgd(700))).await,
+            RefundClaim::Created(_)
+        ),
+        "the rest is refundable: nothing reserved twice"
+    );
+    assert_eq!(
+        event_kinds(&store, &order).await,
+        vec![OrderEventKind::Paid, OrderEventKind::PartiallyRefunded]
+    );
+}

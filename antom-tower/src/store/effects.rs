@@ -264,7 +264,12 @@ fn plan_refund(snapshot: &Snapshot, result: &RefundResult, now_ms: i64) -> Resul
         ..record.clone()
     };
     match (result.outcome, record.state) {
-        (RefundOutcome::Succeeded, RefundState::Pending | RefundState::Failed) if writes.change.is_some() => {
+        // Counted now, or before (an inquiry that learned the refund without
+        // its refundRequestId): either way the record is settled, so that it
+        // no longer reserves its amount nor waits for reconciliation.
+        (RefundOutcome::Succeeded, RefundState::Pending | RefundState::Failed)
+            if writes.change.is_some() || snapshot.counted_refund.is_some() =>
+        {
             if record.amount != result.amount {
                 tracing::warn!(
                     order_id = %order.order_id,
