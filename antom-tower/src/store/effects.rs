@@ -30,6 +30,8 @@ pub enum Effect {
     Capture(CaptureResult),
     /// Nothing to apply: a notification type the checkout does not act on.
     NotHandled,
+    /// A notification whose body could not be read (the reason): refused.
+    Invalid(String),
 }
 
 /// How a store finds the order an effect is about.
@@ -76,7 +78,18 @@ impl Effect {
             },
             Effect::Dispute(update) => Some(OrderKey::PaymentRequestId(&update.payment_request_id)),
             Effect::Capture(result) => Some(OrderKey::PaymentId(&result.payment_id)),
-            Effect::NotHandled => None,
+            Effect::NotHandled | Effect::Invalid(_) => None,
+        }
+    }
+
+    /// The answer for an effect without an order ([`Effect::order_key`] is
+    /// `None`): nothing to apply, or a refusal.
+    pub fn unkeyed_result(&self) -> Result<ApplyOutcome, StoreError> {
+        match self {
+            Effect::Invalid(reason) => Err(StoreError::InvalidInput(reason.clone())),
+            _ => Ok(ApplyOutcome::Ignored {
+                status: super::OrderStatus::Created,
+            }),
         }
     }
 
@@ -97,7 +110,7 @@ impl Effect {
                 capture_id: Some(&result.capture_id),
                 ..Lookups::default()
             },
-            Effect::Payment(_) | Effect::NotHandled => Lookups::default(),
+            Effect::Payment(_) | Effect::NotHandled | Effect::Invalid(_) => Lookups::default(),
         }
     }
 }
@@ -224,7 +237,7 @@ pub fn plan(snapshot: &Snapshot, effect: &Effect, now_ms: i64) -> Result<Writes,
         Effect::Refund(result) => plan_refund(snapshot, result, now_ms),
         Effect::Dispute(update) => plan_dispute(snapshot, update, now_ms),
         Effect::Capture(result) => plan_capture(snapshot, result, now_ms),
-        Effect::NotHandled => Ok(Writes::unchanged(ApplyOutcome::Ignored { status: order.status })),
+        Effect::NotHandled | Effect::Invalid(_) => effect.unkeyed_result().map(Writes::unchanged),
     }
 }
 

@@ -47,6 +47,7 @@ use std::sync::Arc;
 use antom_types::Amount;
 use async_trait::async_trait;
 
+pub mod consumer;
 pub mod effects;
 pub mod events;
 pub mod idempotency;
@@ -60,6 +61,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use consumer::{ConsumerHandle, EventConsumer};
 pub use effects::Effect;
 pub use events::{EventClaim, OrderEvent, OrderEventKind};
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, IdempotentResponse, NewIdempotencyKey};
