@@ -1,8 +1,6 @@
 //! The notify, orders and return route handlers (sessions: [`super::create_session`]).
 
-use antom_types::{
-    Amount, NotificationAck, NotifyPayment, NotifyType, ResultStatus, NOTIFICATION_ACK_SUCCESS,
-};
+use antom_types::{Amount, NotificationAck, NotifyPayment, NotifyType, ResultStatus, NOTIFICATION_ACK_SUCCESS};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

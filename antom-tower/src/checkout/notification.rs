@@ -252,7 +252,13 @@ fn refund_result(refund: &NotifyRefund) -> RefundResult {
 
 /// The inbox record of a request: its key and type from the body (when it
 /// parses), the headers and body as received.
-pub(crate) fn inbound(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8], now_ms: i64) -> InboundNotification {
+pub(crate) fn inbound(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    now_ms: i64,
+) -> InboundNotification {
     let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let notification = parsed.clone().and_then(|value| Notification::from_value(value).ok());
     let field = |name: &str| {
@@ -281,7 +287,12 @@ pub(crate) fn inbound(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u
             .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
         headers: headers
             .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body: body.to_vec(),
         received_at_ms: now_ms,
@@ -298,8 +309,5 @@ fn is_money_relevant(notify_type: &str) -> bool {
 
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

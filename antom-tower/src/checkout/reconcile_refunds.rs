@@ -147,7 +147,9 @@ pub(crate) async fn apply_refund_transactions(
         match checkout.inner.store.apply_refund_result(&result).await {
             Ok(ApplyOutcome::Applied { .. } | ApplyOutcome::Recorded { .. }) => applied += 1,
             Ok(_) => {}
-            Err(e) => tracing::warn!(order_id = %order.order_id, refund_id, error = %e, "could not apply a refund listed by inquiryPayment"),
+            Err(e) => {
+                tracing::warn!(order_id = %order.order_id, refund_id, error = %e, "could not apply a refund listed by inquiryPayment")
+            }
         }
     }
     applied
@@ -170,7 +172,9 @@ async fn settle_refund(checkout: &Checkout, refund: &RefundRecord) -> Result<boo
             };
             tracing::info!(refund_request_id = %refund.refund_request_id, "refund unknown to Antom: sending it again");
             return match super::refunds::send_refund(checkout, &order, refund).await {
-                Ok(()) => Ok(matches!(store.refund(&refund.refund_request_id).await, Ok(Some(r)) if r.state != refund.state)),
+                Ok(()) => {
+                    Ok(matches!(store.refund(&refund.refund_request_id).await, Ok(Some(r)) if r.state != refund.state))
+                }
                 Err(e) => {
                     tracing::warn!(refund_request_id = %refund.refund_request_id, error = %e, "could not send the refund again");
                     Err(())

@@ -67,7 +67,12 @@ impl Checkout {
     /// the order is not paid or the amount exceeds what is neither refunded
     /// nor reserved by a pending refund. Answers the refund's record: pending
     /// (Antom answers later), succeeded, or failed (with Antom's result code).
-    pub async fn refund(&self, order_id: &str, amount: Amount, reason: Option<&str>) -> Result<RefundRecord, RefundError> {
+    pub async fn refund(
+        &self,
+        order_id: &str,
+        amount: Amount,
+        reason: Option<&str>,
+    ) -> Result<RefundRecord, RefundError> {
         let refund_request_id = format!("refund_{}", uuid::Uuid::new_v4().simple());
         self.refund_with_id(order_id, amount, reason, &refund_request_id).await
     }
@@ -98,10 +103,9 @@ impl Checkout {
             RefundClaim::Existing(record) if record.state != RefundState::Pending => return Ok(record),
             RefundClaim::Existing(record) | RefundClaim::Created(record) => record,
         };
-        let order = store
-            .get_order(order_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { id: order_id.to_owned() })?;
+        let order = store.get_order(order_id).await?.ok_or_else(|| StoreError::NotFound {
+            id: order_id.to_owned(),
+        })?;
         tracing::info!(order_id, refund_request_id, amount = %amount, "refund requested");
         send_refund(self, &order, &record).await?;
         Ok(store.refund(refund_request_id).await?.unwrap_or(record))
@@ -113,10 +117,9 @@ impl Checkout {
     /// ([`RefundError::NotCancellable`]: refund it instead).
     pub async fn cancel(&self, order_id: &str) -> Result<Order, RefundError> {
         let store = &self.inner.store;
-        let order = store
-            .get_order(order_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { id: order_id.to_owned() })?;
+        let order = store.get_order(order_id).await?.ok_or_else(|| StoreError::NotFound {
+            id: order_id.to_owned(),
+        })?;
         if order.status.is_final() {
             return match order.status {
                 OrderStatus::Cancelled => Ok(order),
@@ -147,10 +150,9 @@ impl Checkout {
         };
         store.apply_payment_result(&result).await?;
         tracing::info!(order_id, "order cancelled");
-        Ok(store
-            .get_order(order_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { id: order_id.to_owned() })?)
+        Ok(store.get_order(order_id).await?.ok_or_else(|| StoreError::NotFound {
+            id: order_id.to_owned(),
+        })?)
     }
 
     /// `POST {prefix}/orders/{id}/refunds` behind `authorization`, a layer of
@@ -287,7 +289,11 @@ async fn refund_route(
         return error(StatusCode::BAD_REQUEST, "invalid_amount", "amount is out of range");
     };
     let refunded = match &body.refund_request_id {
-        Some(id) => checkout.refund_with_id(&order_id, amount, body.reason.as_deref(), id).await,
+        Some(id) => {
+            checkout
+                .refund_with_id(&order_id, amount, body.reason.as_deref(), id)
+                .await
+        }
         None => checkout.refund(&order_id, amount, body.reason.as_deref()).await,
     };
     match refunded {
@@ -295,7 +301,9 @@ async fn refund_route(
         Err(RefundError::Store(e)) => match e {
             StoreError::NotFound { .. } => error(StatusCode::NOT_FOUND, "unknown_order", &e.to_string()),
             StoreError::NotRefundable { .. } => error(StatusCode::CONFLICT, "not_refundable", &e.to_string()),
-            StoreError::RefundExceedsOrder { .. } => error(StatusCode::CONFLICT, "refund_exceeds_order", &e.to_string()),
+            StoreError::RefundExceedsOrder { .. } => {
+                error(StatusCode::CONFLICT, "refund_exceeds_order", &e.to_string())
+            }
             StoreError::RefundRequestConflict { .. } => {
                 error(StatusCode::CONFLICT, "refund_request_conflict", &e.to_string())
             }
