@@ -160,7 +160,7 @@ use antom_types::PaymentStatus;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use self::control::{ClockAdvance, ControlError, DisputeOrder, RefundOrder};
+pub use self::control::{CaptureOrder, ClockAdvance, ControlError, DisputeOrder, RefundOrder};
 pub use self::faults::NotificationFaults;
 pub use self::log::{
     MockLog, NotificationKind, NotificationRecord, RecordedResponse, RequestRecord, Verification, WaitTimeout,
@@ -171,7 +171,7 @@ pub use self::notifier::{
 };
 pub use self::rules::{Action, Api, Rule, Rules, RulesError};
 pub use self::service::{cashier_url_from_session_data, session_metadata, ConnectionDropped, MockService};
-pub use self::state::{BuyerAction, MockError, Payment, Refund};
+pub use self::state::{BuyerAction, MockError, Payment, Refund, RefundOutcome};
 
 use self::notifier::{Job, Notifier, NotifierConfig};
 use self::rules::{Chosen, MatchInput, RuleBook};
@@ -189,6 +189,11 @@ pub const DEFAULT_CLIENT_ID: &str = "SANDBOX_5YBZ0E2ZC7CZ04567";
 
 /// Default validity of a payment session (`paymentSessionExpiryTime`).
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// How long an asynchronous refund processes when the refund request asks
+/// for one (`isAsyncRefund: true`) and [`MockAntomBuilder::async_refunds`]
+/// set no delay (Antom's clock, scaled).
+pub const DEFAULT_ASYNC_REFUND_DELAY: Duration = Duration::from_secs(60);
 
 /// Default HTTP timeout of one notification attempt (real time).
 pub const DEFAULT_NOTIFICATION_TIMEOUT: Duration = Duration::from_secs(5);
@@ -209,6 +214,7 @@ pub(crate) struct Shared {
     pub(crate) sign_gateway_errors: bool,
     pub(crate) session_ttl: Duration,
     pub(crate) auto_expire_after: Option<Duration>,
+    async_refunds: RwLock<Option<Duration>>,
     pub(crate) clock: Arc<clock::Clock>,
     bind: SocketAddr,
     runtime: OnceLock<tokio::runtime::Handle>,
@@ -269,6 +275,48 @@ impl Shared {
         }
         self.log.bump();
         Ok(settled.payment)
+    }
+
+    /// How long refunds process before they succeed, when they are asynchronous.
+    pub(crate) fn async_refunds(&self) -> Option<Duration> {
+        *self.async_refunds.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends notifyRefund for a refund that reached its final status, if it
+    /// has a `refundNotifyUrl`.
+    pub(crate) fn notify_refund(&self, refund: &Refund, faults: Option<NotificationFaults>) {
+        if let Some(url) = refund.refund_notify_url.clone() {
+            let faults = faults.unwrap_or_else(|| self.notification_faults());
+            self.notifier
+                .dispatch(Job::refund(refund, url, faults), &self.runtime());
+        }
+    }
+
+    /// Ends a `PROCESSING` refund and notifies it.
+    pub(crate) fn complete_refund(&self, refund_request_id: &str, outcome: RefundOutcome) -> Result<Refund, MockError> {
+        let (refund, faults) =
+            self.lock_store()
+                .complete_refund(refund_request_id, outcome, &iso8601(SystemTime::now()))?;
+        self.notify_refund(&refund, faults);
+        self.log.bump();
+        Ok(refund)
+    }
+
+    /// Lets an asynchronous refund succeed after `after` (Antom's clock, scaled).
+    pub(crate) fn schedule_refund(self: &Arc<Self>, refund_request_id: String, after: Duration) {
+        let shared = Arc::clone(self);
+        let awake = self.clock.task();
+        let deadline = self.clock.now() + after;
+        let mut shutdown = self.shutdown.subscribe();
+        self.runtime().spawn(async move {
+            if !notifier::sleep_or_shutdown(&mut shutdown, &shared.clock, &awake, deadline).await {
+                return;
+            }
+            // Already completed by hand (complete_refund) is fine.
+            if let Err(e) = shared.complete_refund(&refund_request_id, RefundOutcome::Succeed) {
+                tracing::debug!(error = %e, "scheduled refund outcome not applied");
+            }
+        });
     }
 
     /// Applies a buyer action later (Antom's clock, scaled).
@@ -425,6 +473,34 @@ impl MockAntom {
         self.shared.buyer(payment_request_id, BuyerAction::Expire)
     }
 
+    /// The refund with this `refundRequestId`.
+    pub fn refund(&self, refund_request_id: &str) -> Option<Refund> {
+        self.shared
+            .lock_store()
+            .find_refund(None, Some(refund_request_id))
+            .cloned()
+    }
+
+    /// Makes refunds from now on asynchronous, each succeeding `delay` after
+    /// it was made (Antom's clock, scaled), or synchronous again with `None`
+    /// (see [`MockAntomBuilder::async_refunds`]). Refunds already made keep
+    /// their course.
+    pub fn set_async_refunds(&self, delay: Option<Duration>) {
+        *self.shared.async_refunds.write().unwrap_or_else(|p| p.into_inner()) = delay;
+    }
+
+    /// The delay of asynchronous refunds, or `None` when refunds are synchronous.
+    pub fn async_refunds(&self) -> Option<Duration> {
+        self.shared.async_refunds()
+    }
+
+    /// Ends a refund still `PROCESSING` now, as Antom would when it is done:
+    /// `SUCCESS` or `FAIL`, then notifyRefund to its `refundNotifyUrl`.
+    /// Its scheduled success, if any, then does nothing.
+    pub fn complete_refund(&self, refund_request_id: &str, outcome: RefundOutcome) -> Result<Refund, MockError> {
+        self.shared.complete_refund(refund_request_id, outcome)
+    }
+
     /// Replaces the rules (use counts start over).
     pub fn set_rules(&self, rules: Rules) {
         *self.shared.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(RuleBook::new(rules));
@@ -561,6 +637,7 @@ pub struct MockAntomBuilder {
     sign_gateway_errors: bool,
     session_ttl: Duration,
     auto_expire_after: Option<Duration>,
+    async_refunds: Option<Duration>,
     public_base_url: Option<String>,
     bind: SocketAddr,
 }
@@ -585,6 +662,7 @@ impl Default for MockAntomBuilder {
             sign_gateway_errors: false,
             session_ttl: DEFAULT_SESSION_TTL,
             auto_expire_after: None,
+            async_refunds: None,
             public_base_url: None,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
@@ -745,6 +823,21 @@ impl MockAntomBuilder {
         self
     }
 
+    /// Processes refunds asynchronously, as Antom does for payment methods
+    /// whose refunds take time: the refund API answers `U` /
+    /// `REFUND_IN_PROCESS` (retry with the same `refundRequestId`, or
+    /// inquire), inquiryRefund and inquiryPayment's `transactions` say
+    /// `PROCESSING`, and after `delay` (Antom's clock, scaled; or at once
+    /// with [`MockAntom::complete_refund`]) the refund is `SUCCESS` and
+    /// `REFUND_RESULT` goes to its `refundNotifyUrl`, retried as every
+    /// notification. Default: synchronous (`S` at once), except for
+    /// requests with `isAsyncRefund: true`, which are processed for
+    /// [`DEFAULT_ASYNC_REFUND_DELAY`].
+    pub fn async_refunds(mut self, delay: Duration) -> Self {
+        self.async_refunds = Some(delay);
+        self
+    }
+
     /// The base URL cashier links use, when the mock is reached through
     /// another address (a container, a proxy).
     pub fn public_base_url(mut self, url: impl Into<String>) -> Self {
@@ -802,6 +895,7 @@ impl MockAntomBuilder {
             sign_gateway_errors: self.sign_gateway_errors,
             session_ttl: self.session_ttl,
             auto_expire_after: self.auto_expire_after,
+            async_refunds: RwLock::new(self.async_refunds),
             clock,
             bind: self.bind,
             runtime,

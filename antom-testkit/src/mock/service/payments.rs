@@ -203,7 +203,19 @@ pub(super) fn inquiry_answer(payment: &Payment) -> Answer {
         .refunds
         .iter()
         .map(|r| Transaction {
-            transaction_result: Some(ApiResult::success("success")),
+            transaction_result: Some(match r.status {
+                RefundStatus::Success => ApiResult::success("success"),
+                RefundStatus::Fail => ApiResult::new(
+                    ResultCode::ProcessFail,
+                    ResultStatus::Failed,
+                    Some("The refund failed.".into()),
+                ),
+                _ => ApiResult::new(
+                    ResultCode::RefundInProcess,
+                    ResultStatus::Unknown,
+                    Some("The refund is being processed.".into()),
+                ),
+            }),
             transaction_id: Some(r.refund_id.clone()),
             transaction_request_id: Some(r.refund_request_id.clone()),
             transaction_type: Some(TransactionType::Refund),
