@@ -49,6 +49,7 @@
 //! | time scale | 1 (Antom's real schedule) | [`time_scale`](MockAntomBuilder::time_scale) |
 //! | address | 127.0.0.1, a port the OS picks | [`bind`](MockAntomBuilder::bind) |
 //! | rules | none: every payment waits for the buyer | [`rules`](MockAntomBuilder::rules) |
+//! | refunds | synchronous (`S` at once), unless the request says `isAsyncRefund` | [`async_refunds`](MockAntomBuilder::async_refunds) |
 //!
 //! # Requests and errors
 //!
@@ -78,6 +79,21 @@
 //! Repeating createPaymentSession with the same `paymentRequestId` and amount
 //! returns the same session (no second payment); refund is idempotent on
 //! `refundRequestId` the same way.
+//!
+//! # Refunds
+//!
+//! A refund succeeds at once by default: `S`, then notifyRefund. With
+//! [`async_refunds`](MockAntomBuilder::async_refunds) (or
+//! [`MockAntom::set_async_refunds`], `POST /mock/async-refunds`, `antom mock
+//! --async-refunds 30s`), or for a request with `isAsyncRefund: true`, it is
+//! processed as Antom processes refunds of payment methods that take time
+//! (Antom's refund guide: "after calling the refund API, a response indicates
+//! the refund is in process"): the refund API answers `U` /
+//! `REFUND_IN_PROCESS` (and so does a retry with the same `refundRequestId`),
+//! inquiryRefund and inquiryPayment's `transactions` say `PROCESSING`, and
+//! once the delay passed on Antom's clock (or [`MockAntom::complete_refund`])
+//! it is `SUCCESS` (or `FAIL`) and `REFUND_RESULT` is sent to its
+//! `refundNotifyUrl`.
 //!
 //! # The session and the cashier URL
 //!
@@ -115,7 +131,10 @@
 //!
 //! A payment reaching a final status is notified to its `paymentNotifyUrl`
 //! (or [`default_notify_url`](MockAntomBuilder::default_notify_url), Antom's
-//! Dashboard setting); a refund to its `refundNotifyUrl`. Acknowledgement,
+//! Dashboard setting); a refund to its `refundNotifyUrl`. Disputes
+//! ([`MockAntom::dispute`], notifyDispute) and capture results
+//! ([`MockAntom::capture`], `CAPTURE_RESULT`) are sent on demand to the
+//! payment's notify URL, with the same signing and retries. Acknowledgement,
 //! the retry schedule (8 attempts in total, at 0, 2 min, 10 min, 10 min, 1 h,
 //! 2 h, 6 h, 15 h intervals, divided by the time scale) and the loopback-only
 //! rule are in [`notifier`]. Delivery runs in background tasks; await it with

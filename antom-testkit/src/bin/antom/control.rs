@@ -44,7 +44,7 @@ enum Action {
     /// Send a notifyDispute about the payment.
     Dispute {
         payment_request_id: String,
-        /// disputeNotificationType: DISPUTE_CREATED, DISPUTE_JUDGED, DISPUTE_CANCELLED, DEFENSE_SUPPLIED, DEFENSE_DUE_ALERT, DISPUTE_ACCEPTED.
+        /// disputeNotificationType: DISPUTE_CREATED, DISPUTE_JUDGED, DISPUTE_CANCELLED, DEFENSE_SUPPLIED, DEFENSE_DUE_ALERT, DISPUTE_ACCEPTED, RDR_RESOLVED.
         #[arg(long = "type", default_value = "DISPUTE_CREATED")]
         kind: String,
         /// Minor units of disputeAmount.

@@ -113,7 +113,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 async fn index(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let text = format!(
-        "mock Antom (antom-testkit)\nclient id: {}\nAPIs: POST /ams/api/v1/payments/{{createPaymentSession,inquiryPayment,cancel,refund,inquiryRefund}} (and /ams/sandbox/api/...)\ncashier: GET /cashier/{{paymentSessionId}}\nstate: GET /mock/payments, /mock/requests, /mock/notifications\n",
+        "mock Antom (antom-testkit)\nclient id: {}\nAPIs: POST /ams/api/v1/payments/{{createPaymentSession,inquiryPayment,cancel,refund,inquiryRefund}} (and /ams/sandbox/api/...)\ncashier: GET /cashier/{{paymentSessionId}}\nstate: GET /mock/payments, /mock/requests, /mock/notifications\ncontrol: POST /mock/payments/{{paymentRequestId}}/{{pay,fail,cancel,expire,refund,dispute,capture}}, /mock/refunds/{{refundRequestId}}/{{succeed,fail}}, /mock/async-refunds, /mock/clock/advance\n",
         shared.client_id
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
