@@ -11,7 +11,7 @@
 //! | `POST /mock/payments/{paymentRequestId}/expire` | | the session expires unpaid ([`MockAntom::expire`]) |
 //! | `POST /mock/payments/{paymentRequestId}/refund` | `{"amount": 100, "refundRequestId": "..", "refundNotifyUrl": ".."}` | refunds (default: what is left), notifies `refundNotifyUrl` (default: the payment's notify URL) |
 //! | `POST /mock/payments/{paymentRequestId}/dispute` | `{"type": "DISPUTE_CREATED", "amount": 100, "reasonCode": "4853", "disputeId": "..", "judgedResult": "ACCEPT_BY_CUSTOMER"}` | sends a notifyDispute ([`NotifyDispute`](antom_types::NotifyDispute)) to the payment's notify URL; answers the body |
-//! | `POST /mock/payments/{paymentRequestId}/capture` | `{"amount": 100, "captureRequestId": "..", "resultCode": "SUCCESS", "notifyUrl": ".."}` | sends a notifyCapture `CAPTURE_RESULT` ([`NotifyCapture`](antom_types::NotifyCapture)) about a paid payment (`resultCode` other than `SUCCESS`: a failed capture); answers the body |
+//! | `POST /mock/payments/{paymentRequestId}/capture` | `{"amount": 100, "captureRequestId": "..", "resultCode": "SUCCESS", "notifyUrl": ".."}` | sends a notifyCapture `CAPTURE_RESULT` ([`NotifyCapture`]) about a paid payment (`resultCode` other than `SUCCESS`: a failed capture); answers the body |
 //! | `POST /mock/refunds/{refundRequestId}/succeed` | | a refund still `PROCESSING` succeeds now and is notified ([`MockAntom::complete_refund`]) |
 //! | `POST /mock/refunds/{refundRequestId}/fail` | | a refund still `PROCESSING` fails now and is notified |
 //! | `POST /mock/async-refunds` | a duration (`30s`, `2m`...) or `off` | refunds from now on are asynchronous with that delay, or synchronous ([`MockAntom::set_async_refunds`]) |

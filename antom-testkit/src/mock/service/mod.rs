@@ -1,8 +1,8 @@
 //! The HTTP face of the mock: Antom's API routes, the cashier, and a few
 //! read-only `/mock/...` routes; as an axum [`Router`] or a Tower service.
 //!
-//! [`api`] checks and dispatches API requests (signatures, rules, signing the
-//! answer); [`payments`] and [`refunds`] are the APIs themselves.
+//! `api` checks and dispatches API requests (signatures, rules, signing the
+//! answer); `payments` and `refunds` are the APIs themselves.
 
 mod api;
 mod payments;
