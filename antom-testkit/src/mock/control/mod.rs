@@ -354,10 +354,7 @@ async fn set_async_refunds(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
             }
         },
     };
-    MockAntom {
-        shared: Arc::clone(&shared),
-    }
-    .set_async_refunds(delay);
+    shared.set_async_refunds(delay);
     async_refunds(State(shared)).await
 }
 
