@@ -17,9 +17,7 @@ use antom_testkit::mock::SendOptions;
 use antom_tower::store::{
     ConsumerHandle, EventConsumer, NewOrder, NewRefund, OrderEvent, OrderStore, PostgresOrderStore,
 };
-use antom_types::{
-    Amount, ApiResult, NotifyRefund, NotifyType, RefundStatus, ResultCode, ResultStatus,
-};
+use antom_types::{Amount, ApiResult, NotifyRefund, NotifyType, RefundStatus, ResultCode, ResultStatus};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
@@ -45,6 +43,8 @@ impl Tally {
                 let tally = tally.clone();
                 async move {
                     *tally.0.lock().unwrap().entry(event.seq).or_insert(0) += 1;
+                    // Some work per event, so that a kill lands inside a batch.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
                     Ok::<(), std::io::Error>(())
                 }
             })
@@ -73,10 +73,11 @@ fn shuffle<T>(items: &mut [T], mut seed: u64) {
 async fn deliver(url: &str, client_id: &str, bodies: Vec<Vec<u8>>) -> u64 {
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let attempts = Arc::new(AtomicU64::new(0));
+    let key = Arc::new(keys::antom_private_key());
     let mut tasks = tokio::task::JoinSet::new();
     for body in bodies {
         let permit = permits.clone().acquire_owned().await.unwrap();
-        let (url, attempts) = (url.to_owned(), attempts.clone());
+        let (url, attempts, key) = (url.to_owned(), attempts.clone(), key.clone());
         let options = SendOptions {
             client_id: client_id.to_owned(),
             ..Default::default()
@@ -85,14 +86,9 @@ async fn deliver(url: &str, client_id: &str, bodies: Vec<Vec<u8>>) -> u64 {
             let _permit = permit;
             for _ in 0..200 {
                 attempts.fetch_add(1, Ordering::Relaxed);
-                let sent = antom_testkit::mock::notifier::send_notification_bytes(
-                    &url,
-                    body.clone(),
-                    &keys::antom_private_key(),
-                    &options,
-                )
-                .await
-                .unwrap();
+                let sent = antom_testkit::mock::notifier::send_notification_bytes(&url, body.clone(), &key, &options)
+                    .await
+                    .unwrap();
                 if sent.acknowledged {
                     return;
                 }
@@ -165,8 +161,27 @@ async fn run_load(name: &str, store: Arc<dyn OrderStore>) {
     // Consumers: one killed and restarted mid-run, one stopped and restarted cleanly.
     let killed = Tally::default();
     let clean = Tally::default();
-    let mut killed_handle = Some(killed.consumer(store.clone(), "fulfilment"));
-    let mut clean_handle = Some(clean.consumer(store.clone(), "accounting"));
+    let killed_handle = killed.consumer(store.clone(), "fulfilment");
+    let clean_handle = clean.consumer(store.clone(), "accounting");
+    // Mid-run, once a few hundred events are handled: the fulfilment consumer
+    // is killed (its batch in hand is handled again after its lease) and
+    // restarted; the accounting one is stopped cleanly and restarted.
+    let restarts = {
+        let (killed, clean, store) = (killed.clone(), clean.clone(), store.clone());
+        tokio::spawn(async move {
+            while killed.handled() < 500 || clean.handled() < 500 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            killed_handle.abort();
+            let killed_at = killed.handled();
+            clean_handle.stop().await;
+            (
+                killed_at,
+                killed.consumer(store.clone(), "fulfilment"),
+                clean.consumer(store, "accounting"),
+            )
+        })
+    };
 
     // Phase 1: a result per order (9 in 10 paid, 1 in 10 failed), each sent
     // twice, plus a stale PAYMENT_PENDING after it, all shuffled.
@@ -176,27 +191,34 @@ async fn run_load(name: &str, store: Arc<dyn OrderStore>) {
         let result = if paid {
             ApiResult::success("success")
         } else {
-            ApiResult::new(ResultCode::Other("USER_BALANCE_NOT_ENOUGH".into()), ResultStatus::Failed, None)
+            ApiResult::new(
+                ResultCode::Other("USER_BALANCE_NOT_ENOUGH".into()),
+                ResultStatus::Failed,
+                None,
+            )
         };
-        let mut notification =
-            payment_notification_from_parts(format!("pay-load-{i}"), format!("2026{i:012}"), sgd(1000 + i as u64), result);
+        let mut notification = payment_notification_from_parts(
+            format!("pay-load-{i}"),
+            format!("2026{i:012}"),
+            sgd(1000 + i as u64),
+            result,
+        );
         let body = serde_json::to_vec(&notification).unwrap();
         bodies.push(body.clone());
         bodies.push(body);
         notification.notify_type = NotifyType::PaymentPending;
         notification.result = ApiResult::success("success");
         bodies.push(serde_json::to_vec(&notification).unwrap());
-        expected.insert((format!("load-{i}"), if paid { "succeeded" } else { "failed" }.to_owned()));
+        expected.insert((
+            format!("load-{i}"),
+            if paid { "succeeded" } else { "failed" }.to_owned(),
+        ));
     }
     shuffle(&mut bodies, 42);
     let phase1 = bodies.len();
     let attempts1 = deliver(&url, &client_id, bodies).await;
 
-    // Mid-run: the fulfilment consumer is killed (its batch in hand is
-    // handled again after its lease), the accounting one stops cleanly.
-    killed_handle.take().unwrap().abort();
-    clean_handle.take().unwrap().stop().await;
-    let killed_before = killed.handled();
+    let (killed_before, killed_handle, clean_handle) = restarts.await.unwrap();
 
     // Phase 2: two refunds on each of half the paid orders (30 % then 70 %:
     // partially refunded, then refunded), one in ten of them failing first.
@@ -224,8 +246,6 @@ async fn run_load(name: &str, store: Arc<dyn OrderStore>) {
     }
     shuffle(&mut bodies, 7);
     let phase2 = bodies.len();
-    let killed_handle = killed.consumer(store.clone(), "fulfilment");
-    let clean_handle = clean.consumer(store.clone(), "accounting");
     let attempts2 = deliver(&url, &client_id, bodies).await;
     let delivered_in = started.elapsed();
 
@@ -348,7 +368,10 @@ async fn postgres_pair() -> Option<(Arc<dyn OrderStore>, Arc<dyn OrderStore>)> {
     };
     let admin = sqlx::PgPool::connect(&url).await.unwrap();
     let schema = format!("antom_pair_{}_{}", std::process::id(), uuid_like());
-    sqlx::query(&format!("CREATE SCHEMA \"{schema}\"")).execute(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&admin)
+        .await
+        .unwrap();
     let mut stores: Vec<Arc<dyn OrderStore>> = Vec::new();
     for _ in 0..2 {
         let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&url)

@@ -80,6 +80,9 @@ pub const DEFAULT_INQUIRY_INTERVAL: Duration = Duration::from_secs(2);
 /// How long a repeated `Idempotency-Key` waits for the first request's answer by default.
 pub const DEFAULT_IDEMPOTENCY_WAIT: Duration = Duration::from_secs(15);
 
+/// How long settled notifications stay in the inbox by default: 90 days.
+pub const DEFAULT_INBOX_RETENTION: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+
 /// The checkout routes and what they share. Cheap to clone.
 #[derive(Clone)]
 pub struct Checkout {
@@ -105,6 +108,7 @@ pub(crate) struct Inner {
     pub(crate) idempotency_retention: Duration,
     pub(crate) last_maintenance_ms: AtomicI64,
     pub(crate) acknowledge_unhandled: bool,
+    pub(crate) inbox_retention: Duration,
 }
 
 /// A missing or invalid checkout setting.
@@ -243,6 +247,7 @@ pub struct CheckoutBuilder {
     idempotency_wait: Option<Duration>,
     idempotency_retention: Option<Duration>,
     acknowledge_unhandled: Option<bool>,
+    inbox_retention: Option<Duration>,
 }
 
 impl CheckoutBuilder {
@@ -368,6 +373,16 @@ impl CheckoutBuilder {
         self
     }
 
+    /// How long settled inbox entries (applied, duplicate, ignored, not
+    /// handled) are kept after their last delivery (default
+    /// [`DEFAULT_INBOX_RETENTION`]); the reconciler removes older ones at
+    /// each sweep. Refused and unmatched entries stay until a replay settles
+    /// them. At least one day: Antom resends for 24 hours.
+    pub fn inbox_retention(mut self, retention: Duration) -> Self {
+        self.inbox_retention = Some(retention.max(Duration::from_secs(24 * 60 * 60)));
+        self
+    }
+
     /// Builds the checkout.
     pub fn build(self) -> Result<Checkout, CheckoutBuildError> {
         let prefix = self.prefix.unwrap_or_default();
@@ -420,6 +435,7 @@ impl CheckoutBuilder {
                 idempotency_retention: self.idempotency_retention.unwrap_or(MIN_IDEMPOTENCY_RETENTION),
                 last_maintenance_ms: AtomicI64::new(0),
                 acknowledge_unhandled: self.acknowledge_unhandled.unwrap_or(true),
+                inbox_retention: self.inbox_retention.unwrap_or(DEFAULT_INBOX_RETENTION),
             }),
         })
     }

@@ -22,7 +22,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use antom_types::{Notification, NotifyPayment, NotifyRefund, RefundStatus};
+use antom_types::{Notification, NotifyCapture, NotifyDispute, NotifyPayment, NotifyRefund, RefundStatus};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -33,8 +33,8 @@ use tower::{Layer, ServiceExt};
 use super::handlers::{ack, error, notification_outcome, store_error};
 use super::Checkout;
 use crate::store::{
-    ApplyOutcome, Effect, InboundNotification, InboxOutcome, PaymentResult, Recorded, RefundOutcome, RefundResult,
-    ResultSource, StoreError,
+    ApplyOutcome, CaptureResult, DisputeUpdate, Effect, InboundNotification, InboxOutcome, PaymentResult, Recorded,
+    RefundOutcome, RefundResult, ResultSource, StoreError,
 };
 use crate::verify_notification::NotificationRejection;
 
@@ -218,7 +218,38 @@ pub(crate) fn effect_of(notification: &Notification) -> Effect {
     match notification {
         Notification::Payment(payment) => Effect::Payment(payment_result(payment)),
         Notification::Refund(refund) => Effect::Refund(refund_result(refund)),
+        Notification::Dispute(dispute) => Effect::Dispute(dispute_update(dispute)),
+        Notification::Capture(capture) => Effect::Capture(capture_result(capture)),
         _ => Effect::NotHandled,
+    }
+}
+
+fn dispute_update(dispute: &NotifyDispute) -> DisputeUpdate {
+    DisputeUpdate {
+        dispute_id: dispute.dispute_id.clone(),
+        payment_request_id: dispute.payment_request_id.clone(),
+        notification_type: dispute.dispute_notification_type.as_str().to_owned(),
+        amount: dispute.dispute_amount,
+        reason_code: dispute.dispute_reason_code.clone(),
+        reason_message: dispute.dispute_reason_msg.clone(),
+        dispute_time: dispute.dispute_time.clone(),
+        defense_due_time: dispute.defense_due_time.clone(),
+        judged_result: dispute.dispute_judged_result.as_ref().map(|r| r.as_str().to_owned()),
+        judged_amount: dispute.dispute_judged_amount,
+        source: ResultSource::Notification,
+    }
+}
+
+fn capture_result(capture: &NotifyCapture) -> CaptureResult {
+    CaptureResult {
+        capture_id: capture.capture_id.clone(),
+        capture_request_id: Some(capture.capture_request_id.clone()),
+        payment_id: capture.payment_id.clone(),
+        amount: capture.capture_amount,
+        succeeded: capture.is_capture_success(),
+        capture_time: capture.capture_time.clone(),
+        result_code: Some(capture.result.result_code.to_string()),
+        source: ResultSource::Notification,
     }
 }
 
@@ -268,10 +299,10 @@ pub(crate) fn inbound(
             .and_then(|v| v.as_str())
             .map(str::to_owned)
     };
-    let notify_type = match (field("notifyType"), field("disputeNotificationType")) {
-        (Some(kind), _) => kind,
-        (None, Some(kind)) => format!("DISPUTE:{kind}"),
-        (None, None) => "UNKNOWN".to_owned(),
+    let notify_type = match (&notification, field("notifyType")) {
+        (Some(Notification::Dispute(dispute)), _) => format!("DISPUTE:{}", dispute.dispute_notification_type),
+        (_, Some(kind)) => kind,
+        (_, None) => "UNKNOWN".to_owned(),
     };
     let key = notification
         .as_ref()

@@ -182,6 +182,15 @@ impl Reconciler {
         }
         self.sweep_refunds(&mut report, &mut pace).await;
         self.match_unmatched_refunds(&mut report, &mut pace).await;
+        let retention = crate::store::InboxRetention {
+            received_before_ms: crate::store::now_ms().saturating_sub(millis(self.checkout.inner.inbox_retention)),
+            include_unsettled: false,
+        };
+        match store.purge_inbox(&retention).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::debug!(purged, "old settled notifications removed from the inbox"),
+            Err(e) => tracing::debug!(error = %e, "could not purge the inbox"),
+        }
         if report.checked > 0 || report.refunds_checked > 0 {
             tracing::info!(?report, "reconciliation sweep");
         }
