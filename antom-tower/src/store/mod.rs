@@ -64,7 +64,7 @@ pub use postgres::{PostgresOrderStore, DEFAULT_ACQUIRE_TIMEOUT};
 pub use sqlite::SqliteOrderStore;
 
 /// A boxed error from a storage backend (the crate's [`BoxError`]).
-pub use crate::BoxError;
+pub use crate::error::BoxError;
 
 /// The state of an order.
 ///
