@@ -52,10 +52,12 @@
 mod answer;
 mod battery;
 mod http;
+mod report;
 
 pub use answer::{assert_acknowledges, assert_not_acknowledged, assert_rejects, is_acknowledgement, send, Answer};
 pub use battery::{
-    check_notify_endpoint, CaseReport, Expectation, NotifyEndpointCheck, NotifyEndpointReport, DEFAULT_OVERSIZED_BYTES,
-    DEFAULT_STALE_AGE, OTHER_CLIENT_ID, RESEND_AGE, WRONG_PATH,
+    check_notify_endpoint, NotifyEndpointCheck, DEFAULT_OVERSIZED_BYTES, DEFAULT_STALE_AGE, OTHER_CLIENT_ID,
+    RESEND_AGE, WRONG_PATH,
 };
 pub use http::HttpEndpoint;
+pub use report::{CaseReport, Expectation, NotifyEndpointReport};
