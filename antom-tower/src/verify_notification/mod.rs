@@ -20,8 +20,8 @@
 //! with a short JSON body, `{"error":"<code>","message":"<one line>"}`, and logged
 //! with `tracing::warn!` (reason, method and path; never the body, the signature
 //! or a key). The [`NotificationRejection`] is also set as a response extension.
-//! Steps 1 and 3 are [`NotificationVerifier`]'s, usable without Tower; see
-//! [Without Tower](#without-tower).
+//! Steps 1 and 3, and the body limit, are [`NotificationVerifier`]'s, usable
+//! without Tower; see [Without Tower](#without-tower).
 //!
 //! | status | code | cause |
 //! | --- | --- | --- |
