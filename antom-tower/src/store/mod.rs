@@ -76,7 +76,7 @@ pub use records::{
 pub use sqlite::SqliteOrderStore;
 
 /// A boxed error from a storage backend (the crate's [`BoxError`]).
-pub use crate::BoxError;
+pub use crate::error::BoxError;
 
 /// The state of an order.
 ///
