@@ -1,6 +1,6 @@
 //! The notify, orders and return route handlers (sessions: [`super::create_session`]).
 
-use antom_types::{Amount, NotificationAck, NotifyPayment, NotifyType, ResultStatus, NOTIFICATION_ACK_SUCCESS};
+use antom_types::{Amount, NotificationAck, NOTIFICATION_ACK_SUCCESS};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reconcile::refresh_if_pending;
 use super::Checkout;
-use crate::store::{Order as StoredOrder, PaymentOutcome, StoreError};
+use crate::store::{Order as StoredOrder, StoreError};
 
 /// What `{prefix}/sessions` answers: what Antom's Web SDK needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,27 +86,6 @@ pub(crate) async fn ready(State(checkout): State<Checkout>) -> Response {
 
 /// How long the readiness route waits for the store.
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// How a payment notification moves the order.
-pub(crate) fn notification_outcome(payment: &NotifyPayment) -> PaymentOutcome {
-    let is_result = payment.notify_type == NotifyType::PaymentResult;
-    match &payment.result.result_status {
-        ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
-        ResultStatus::Failed if is_result => failure_outcome(payment.result.result_code.as_str()),
-        _ => PaymentOutcome::Processing,
-    }
-}
-
-/// A closed unpaid order is expired, not failed: the buyer never paid.
-pub(crate) fn failure_outcome(result_code: &str) -> PaymentOutcome {
-    if result_code.contains("EXPIRED") || result_code == "ORDER_IS_CLOSED" || result_code == "ORDER_CLOSED" {
-        PaymentOutcome::Expired
-    } else if result_code.contains("CANCEL") {
-        PaymentOutcome::Cancelled
-    } else {
-        PaymentOutcome::Failed
-    }
-}
 
 pub(crate) async fn get_order(State(checkout): State<Checkout>, Path(order_id): Path<String>) -> Response {
     match load_order(&checkout, &order_id).await {

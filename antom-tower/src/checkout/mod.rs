@@ -216,7 +216,7 @@ impl Checkout {
     where
         F: Fn(OrderEvent) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
-        E: Into<crate::BoxError> + 'static,
+        E: Into<crate::error::BoxError> + 'static,
     {
         self.event_consumer("default").spawn(handler)
     }

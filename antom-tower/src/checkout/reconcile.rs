@@ -21,7 +21,6 @@ use std::time::Duration;
 use antom_types::{CancelRequest, InquiryPaymentRequest, InquiryPaymentResponse, PaymentStatus};
 use tokio::task::JoinHandle;
 
-use super::handlers::failure_outcome;
 use super::Checkout;
 use crate::client::ClientError;
 use crate::store::{InquiryClaim, Order, OrderStatus, PaymentOutcome, PaymentResult, ResultSource, StoreError};
@@ -374,7 +373,7 @@ async fn apply(
 pub(crate) fn inquiry_outcome(response: &InquiryPaymentResponse) -> Option<PaymentOutcome> {
     match response.payment_status.as_ref()? {
         PaymentStatus::Success => Some(PaymentOutcome::Succeeded),
-        PaymentStatus::Fail => Some(failure_outcome(
+        PaymentStatus::Fail => Some(PaymentOutcome::of_failure_code(
             response.payment_result_code.as_ref().map(|c| c.as_str()).unwrap_or(""),
         )),
         PaymentStatus::Cancelled => Some(PaymentOutcome::Cancelled),

@@ -35,7 +35,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{now_ms, EventClaim, OrderEvent, OrderStore};
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// A named outbox consumer; [`spawn`](Self::spawn) runs it.
 pub struct EventConsumer {

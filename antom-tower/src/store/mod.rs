@@ -361,6 +361,48 @@ impl PaymentOutcome {
     }
 }
 
+impl PaymentOutcome {
+    /// How a payment notification moves its order: a `PAYMENT_RESULT` with
+    /// `S` is paid; with `F` failed, cancelled or expired by its result code
+    /// ([`PaymentOutcome::of_failure_code`]); anything else
+    /// (`PAYMENT_PENDING`, `U`) is still processing.
+    pub fn of_notification(payment: &antom_types::NotifyPayment) -> PaymentOutcome {
+        use antom_types::{NotifyType, ResultStatus};
+        let is_result = payment.notify_type == NotifyType::PaymentResult;
+        match &payment.result.result_status {
+            ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
+            ResultStatus::Failed if is_result => PaymentOutcome::of_failure_code(payment.result.result_code.as_str()),
+            _ => PaymentOutcome::Processing,
+        }
+    }
+
+    /// A failed payment's outcome by its result code: a closed unpaid order
+    /// is expired, not failed (the buyer never paid); a cancelled one cancelled.
+    pub fn of_failure_code(result_code: &str) -> PaymentOutcome {
+        if result_code.contains("EXPIRED") || result_code == "ORDER_IS_CLOSED" || result_code == "ORDER_CLOSED" {
+            PaymentOutcome::Expired
+        } else if result_code.contains("CANCEL") {
+            PaymentOutcome::Cancelled
+        } else {
+            PaymentOutcome::Failed
+        }
+    }
+}
+
+impl PaymentResult {
+    /// The result a verified payment notification carries.
+    pub fn from_notification(payment: &antom_types::NotifyPayment) -> PaymentResult {
+        PaymentResult {
+            payment_request_id: payment.payment_request_id.clone(),
+            payment_id: Some(payment.payment_id.clone()),
+            amount: payment.payment_amount,
+            outcome: PaymentOutcome::of_notification(payment),
+            source: ResultSource::Notification,
+            result_code: Some(payment.result.result_code.to_string()),
+        }
+    }
+}
+
 /// A payment result learned from Antom, to apply to the order with the
 /// same `payment_request_id`. Build it only from a verified notification or
 /// an `inquiryPayment` answer, never from the browser.

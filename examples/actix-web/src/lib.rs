@@ -38,9 +38,9 @@ use std::time::SystemTime;
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use antom_tower::store::{OrderStore, PaymentOutcome, PaymentResult, ResultSource, StoreError};
+use antom_tower::store::{Effect, InboundNotification, OrderStore};
 use antom_tower::verify_notification::{NotificationRejection, NotificationVerifier, PendingNotification};
-use antom_types::{Notification, NotifyPayment, NotifyType, ResultStatus, NOTIFICATION_ACK_SUCCESS};
+use antom_types::{Notification, NOTIFICATION_ACK_SUCCESS};
 
 /// The notify route's path (the path of the `paymentNotifyUrl` sent to Antom).
 pub const NOTIFY_PATH: &str = "/antom/notify";
@@ -106,78 +106,60 @@ pub async fn notify(request: HttpRequest, payload: web::Payload, state: web::Dat
         Err(rejection) => return rejected(&rejection),
     };
     tracing::debug!(key_version = verified.key_version.0, "notification verified");
-    apply(state.store.as_ref(), &body).await
+    apply(state.store.as_ref(), &request, &body).await
 }
 
-/// The headers' checks, on actix-web's request: actix-web 4 uses the `http` 0.2
-/// types, the verifier those of `http` 1, so the headers are copied across.
+/// The headers' checks, on actix-web's request.
 fn check_headers(
     verifier: &NotificationVerifier,
     request: &HttpRequest,
 ) -> Result<PendingNotification, NotificationRejection> {
-    let mut headers = http::HeaderMap::with_capacity(request.headers().len());
-    for (name, value) in request.headers() {
-        // Every actix-web header name and value is a valid `http` 1 one.
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            headers.append(name, value);
-        }
-    }
+    let headers = headers_of(request);
     // The original path-and-query, whatever scope the route is mounted in.
     let path_and_query = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
     // The route takes POST only, the method Antom signs.
     verifier.check_headers(&http::Method::POST, path_and_query, &headers, SystemTime::now())
 }
 
-/// Applies a verified notification to the store; acknowledges once it is stored.
-async fn apply(store: &dyn OrderStore, verified_body: &[u8]) -> HttpResponse {
-    let payment = match Notification::from_slice(verified_body) {
-        Ok(Notification::Payment(payment)) => payment,
-        // This endpoint starts no refunds: acknowledge so Antom stops resending.
-        Ok(_) => return acknowledged(),
-        Err(error) => return refused(StatusCode::BAD_REQUEST, "invalid_notification", &error),
+/// Stores the verified notification in the store's inbox with what it does
+/// to its order (payment, refund, dispute, capture), in one store call, and
+/// acknowledges only once that is durable: nothing Antom says is dropped.
+async fn apply(store: &dyn OrderStore, request: &HttpRequest, verified_body: &[u8]) -> HttpResponse {
+    let uri: http::Uri = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .parse()
+        .unwrap_or_else(|_| http::Uri::from_static("/"));
+    let inbound =
+        InboundNotification::from_request(&http::Method::POST, &uri, &headers_of(request), verified_body, now_ms());
+    let effect = match Notification::from_slice(verified_body) {
+        Ok(notification) => Effect::from_notification(&notification),
+        Err(error) => Effect::Invalid(error.to_string()),
     };
-    let result = PaymentResult {
-        payment_request_id: payment.payment_request_id.clone(),
-        payment_id: Some(payment.payment_id.clone()),
-        amount: payment.payment_amount,
-        outcome: outcome(&payment),
-        source: ResultSource::Notification,
-        result_code: Some(payment.result.result_code.to_string()),
-    };
-    match store.apply_payment_result(&result).await {
-        Ok(applied) => {
-            tracing::info!(payment_request_id = %result.payment_request_id, ?applied, "notification applied");
-            acknowledged()
+    let recorded = match store.record_notification(&inbound, &effect).await {
+        Ok(recorded) => recorded,
+        Err(error) if error.is_transient() => {
+            return refused(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", &error)
         }
-        Err(error @ StoreError::NotFound { .. }) => refused(StatusCode::NOT_FOUND, "unknown_order", &error),
-        Err(error @ StoreError::AmountMismatch { .. }) => refused(StatusCode::BAD_REQUEST, "amount_mismatch", &error),
-        Err(error) if error.is_transient() => refused(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", &error),
-        Err(error) => refused(StatusCode::CONFLICT, "store_refused", &error),
+        Err(error) => return refused(StatusCode::CONFLICT, "store_refused", &error),
+    };
+    tracing::info!(key = %inbound.key, outcome = %recorded.outcome, "notification stored");
+    if recorded.acknowledges(true) {
+        return acknowledged();
+    }
+    let (status, code) = recorded.rejection();
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT);
+    match &recorded.result {
+        Err(error) => refused(status, code, error),
+        Ok(_) => refused(status, code, &"not acknowledged"),
     }
 }
 
-/// How a payment notification moves the order: a `PAYMENT_RESULT` with `S` is
-/// paid; with `F` failed, cancelled or expired by its result code; anything
-/// else (`PAYMENT_PENDING`, `U`) is still processing.
-fn outcome(payment: &NotifyPayment) -> PaymentOutcome {
-    let is_result = payment.notify_type == NotifyType::PaymentResult;
-    match &payment.result.result_status {
-        ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
-        ResultStatus::Failed if is_result => {
-            let code = payment.result.result_code.as_str();
-            if code.contains("EXPIRED") || code == "ORDER_IS_CLOSED" || code == "ORDER_CLOSED" {
-                PaymentOutcome::Expired
-            } else if code.contains("CANCEL") {
-                PaymentOutcome::Cancelled
-            } else {
-                PaymentOutcome::Failed
-            }
-        }
-        _ => PaymentOutcome::Processing,
-    }
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn acknowledged() -> HttpResponse {
@@ -192,6 +174,22 @@ fn rejected(rejection: &NotificationRejection) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(ContentType::json())
         .body(rejection.to_json())
+}
+
+/// The request's headers as `http` 1 types: actix-web 4 uses the `http` 0.2
+/// types, the verifier and the store those of `http` 1.
+fn headers_of(request: &HttpRequest) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::with_capacity(request.headers().len());
+    for (name, value) in request.headers() {
+        // Every actix-web header name and value is a valid `http` 1 one.
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_str().as_bytes()),
+            http::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    headers
 }
 
 /// Not acknowledged: Antom resends later.
