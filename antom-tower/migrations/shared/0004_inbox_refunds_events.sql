@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS antom_notifications (
 );
 CREATE INDEX IF NOT EXISTS antom_notifications_outcome ON antom_notifications (outcome, id);
 CREATE INDEX IF NOT EXISTS antom_notifications_order ON antom_notifications (order_id, id);
+CREATE INDEX IF NOT EXISTS antom_notifications_received ON antom_notifications (last_received_at_ms);
 
 -- Refunds started by the merchant (pending until Antom's result) or learned from Antom.
 CREATE TABLE IF NOT EXISTS antom_refunds (

@@ -7,14 +7,14 @@
 //! Refusals are decided here too, and logged at `warn`, before anything is
 //! written.
 
-use antom_types::Amount;
+use antom_types::{Amount, Notification, NotifyCapture, NotifyDispute, NotifyRefund, RefundStatus};
 
 use super::events::{NewOrderEvent, OrderEventKind};
 use super::records::{
     CaptureRecord, CaptureResult, DisputeRecord, DisputeUpdate, RefundClaim, RefundRecord, RefundState,
 };
 use super::state::{self, Change, Plan};
-use super::{ApplyOutcome, Order, PaymentResult, RefundOutcome, RefundResult, StoreError};
+use super::{ApplyOutcome, Order, PaymentResult, RefundOutcome, RefundResult, ResultSource, StoreError};
 
 /// A result to apply to an order, from a notification, an inquiry or reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub enum Effect {
     Capture(CaptureResult),
     /// Nothing to apply: a notification type the checkout does not act on.
     NotHandled,
+    /// A notification whose body could not be read (the reason): refused.
+    Invalid(String),
 }
 
 /// How a store finds the order an effect is about.
@@ -76,7 +78,18 @@ impl Effect {
             },
             Effect::Dispute(update) => Some(OrderKey::PaymentRequestId(&update.payment_request_id)),
             Effect::Capture(result) => Some(OrderKey::PaymentId(&result.payment_id)),
-            Effect::NotHandled => None,
+            Effect::NotHandled | Effect::Invalid(_) => None,
+        }
+    }
+
+    /// The answer for an effect without an order ([`Effect::order_key`] is
+    /// `None`): nothing to apply, or a refusal.
+    pub fn unkeyed_result(&self) -> Result<ApplyOutcome, StoreError> {
+        match self {
+            Effect::Invalid(reason) => Err(StoreError::InvalidInput(reason.clone())),
+            _ => Ok(ApplyOutcome::Ignored {
+                status: super::OrderStatus::Created,
+            }),
         }
     }
 
@@ -97,7 +110,7 @@ impl Effect {
                 capture_id: Some(&result.capture_id),
                 ..Lookups::default()
             },
-            Effect::Payment(_) | Effect::NotHandled => Lookups::default(),
+            Effect::Payment(_) | Effect::NotHandled | Effect::Invalid(_) => Lookups::default(),
         }
     }
 }
@@ -224,7 +237,7 @@ pub fn plan(snapshot: &Snapshot, effect: &Effect, now_ms: i64) -> Result<Writes,
         Effect::Refund(result) => plan_refund(snapshot, result, now_ms),
         Effect::Dispute(update) => plan_dispute(snapshot, update, now_ms),
         Effect::Capture(result) => plan_capture(snapshot, result, now_ms),
-        Effect::NotHandled => Ok(Writes::unchanged(ApplyOutcome::Ignored { status: order.status })),
+        Effect::NotHandled | Effect::Invalid(_) => effect.unkeyed_result().map(Writes::unchanged),
     }
 }
 
@@ -498,4 +511,64 @@ pub fn plan_new_refund(
         created_at_ms: now_ms,
         updated_at_ms: now_ms,
     }))
+}
+
+impl Effect {
+    /// What a verified notification does to its order: a payment, refund,
+    /// dispute or capture result, or [`Effect::NotHandled`] for another type.
+    pub fn from_notification(notification: &Notification) -> Effect {
+        match notification {
+            Notification::Payment(payment) => Effect::Payment(PaymentResult::from_notification(payment)),
+            Notification::Refund(refund) => Effect::Refund(refund_result(refund)),
+            Notification::Dispute(dispute) => Effect::Dispute(dispute_update(dispute)),
+            Notification::Capture(capture) => Effect::Capture(capture_result(capture)),
+            _ => Effect::NotHandled,
+        }
+    }
+}
+
+fn dispute_update(dispute: &NotifyDispute) -> DisputeUpdate {
+    DisputeUpdate {
+        dispute_id: dispute.dispute_id.clone(),
+        payment_request_id: dispute.payment_request_id.clone(),
+        notification_type: dispute.dispute_notification_type.as_str().to_owned(),
+        amount: dispute.dispute_amount,
+        reason_code: dispute.dispute_reason_code.clone(),
+        reason_message: dispute.dispute_reason_msg.clone(),
+        dispute_time: dispute.dispute_time.clone(),
+        defense_due_time: dispute.defense_due_time.clone(),
+        judged_result: dispute.dispute_judged_result.as_ref().map(|r| r.as_str().to_owned()),
+        judged_amount: dispute.dispute_judged_amount,
+        source: ResultSource::Notification,
+    }
+}
+
+fn capture_result(capture: &NotifyCapture) -> CaptureResult {
+    CaptureResult {
+        capture_id: capture.capture_id.clone(),
+        capture_request_id: Some(capture.capture_request_id.clone()),
+        payment_id: capture.payment_id.clone(),
+        amount: capture.capture_amount,
+        succeeded: capture.is_capture_success(),
+        capture_time: capture.capture_time.clone(),
+        result_code: Some(capture.result.result_code.to_string()),
+        source: ResultSource::Notification,
+    }
+}
+
+fn refund_result(refund: &NotifyRefund) -> RefundResult {
+    RefundResult {
+        // notifyRefund names no payment: the store finds the order by refundRequestId.
+        payment_request_id: None,
+        refund_id: refund.refund_id.clone(),
+        refund_request_id: Some(refund.refund_request_id.clone()),
+        amount: refund.refund_amount,
+        outcome: match &refund.refund_status {
+            RefundStatus::Success => RefundOutcome::Succeeded,
+            RefundStatus::Fail => RefundOutcome::Failed,
+            _ => RefundOutcome::Processing,
+        },
+        source: ResultSource::Notification,
+        result_code: Some(refund.result.result_code.to_string()).filter(|_| refund.refund_status == RefundStatus::Fail),
+    }
 }

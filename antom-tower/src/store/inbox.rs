@@ -16,6 +16,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use antom_types::Notification;
+use http::{HeaderMap, Method, Uri};
+
 use super::effects::Effect;
 use super::{ApplyOutcome, StoreError};
 
@@ -42,6 +45,57 @@ pub struct InboundNotification {
     pub body: Vec<u8>,
     /// When it arrived, in milliseconds since the Unix epoch.
     pub received_at_ms: i64,
+}
+
+impl InboundNotification {
+    /// The inbox record of a verified request (any framework): its key and
+    /// type from the body when it parses, its headers and body as received.
+    pub fn from_request(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        now_ms: i64,
+    ) -> InboundNotification {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let notification = parsed.clone().and_then(|value| Notification::from_value(value).ok());
+        let field = |name: &str| {
+            parsed
+                .as_ref()
+                .and_then(|v| v.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let notify_type = match (&notification, field("notifyType")) {
+            (Some(Notification::Dispute(dispute)), _) => format!("DISPUTE:{}", dispute.dispute_notification_type),
+            (_, Some(kind)) => kind,
+            (_, None) => "UNKNOWN".to_owned(),
+        };
+        let key = notification
+            .as_ref()
+            .and_then(Notification::idempotency_key)
+            .unwrap_or_else(|| format!("sha256:{}", hex_sha256(body)));
+        InboundNotification {
+            key,
+            notify_type,
+            payment_request_id: field("paymentRequestId"),
+            method: method.as_str().to_owned(),
+            path: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+            headers: headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: body.to_vec(),
+            received_at_ms: now_ms,
+        }
+    }
 }
 
 /// What became of a notification.
@@ -211,6 +265,36 @@ pub struct Recorded {
     pub result: Result<ApplyOutcome, StoreError>,
 }
 
+impl Recorded {
+    /// Whether the notify endpoint acknowledges the notification: it was
+    /// applied, a duplicate, stale, or unmatched (reconciliation takes it
+    /// from there), or of a type not handled when `acknowledge_unhandled`.
+    /// Refused notifications are not acknowledged, so Antom resends them.
+    pub fn acknowledges(&self, acknowledge_unhandled: bool) -> bool {
+        match self.outcome {
+            InboxOutcome::Applied | InboxOutcome::Duplicate | InboxOutcome::Ignored | InboxOutcome::Unmatched => true,
+            InboxOutcome::NotHandled => acknowledge_unhandled,
+            InboxOutcome::Refused => false,
+        }
+    }
+
+    /// The HTTP status and error code to answer a notification that is not
+    /// acknowledged with: 404 `unknown_order`, 400 `amount_mismatch` or
+    /// `invalid_notification`, 409 `illegal_transition` or
+    /// `refund_exceeds_order`, 422 `not_handled`.
+    pub fn rejection(&self) -> (u16, &'static str) {
+        match &self.result {
+            _ if self.outcome == InboxOutcome::NotHandled => (422, "not_handled"),
+            Err(StoreError::NotFound { .. }) => (404, "unknown_order"),
+            Err(StoreError::AmountMismatch { .. }) => (400, "amount_mismatch"),
+            Err(StoreError::InvalidInput(_)) => (400, "invalid_notification"),
+            Err(StoreError::IllegalTransition { .. }) => (409, "illegal_transition"),
+            Err(StoreError::RefundExceedsOrder { .. }) => (409, "refund_exceeds_order"),
+            _ => (409, "refused"),
+        }
+    }
+}
+
 /// The inbox outcome and reason for an effect's result, given the effect.
 pub(crate) fn classify(effect: &Effect, result: &Result<ApplyOutcome, StoreError>) -> (InboxOutcome, Option<String>) {
     match (effect, result) {
@@ -237,4 +321,9 @@ impl InboxRetention {
         at_ms < self.received_before_ms
             && (self.include_unsettled || !matches!(outcome, InboxOutcome::Refused | InboxOutcome::Unmatched))
     }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -336,8 +336,7 @@ macro_rules! sql_order_store {
                 for _ in 0..$crate::store::MAX_CAS_ATTEMPTS {
                     let mut tx = self.begin_write().await?;
                     let Some(key) = effect.order_key() else {
-                        let status = $crate::store::OrderStatus::Created;
-                        return Ok((tx, None, Ok($crate::store::ApplyOutcome::Ignored { status })));
+                        return Ok((tx, None, effect.unkeyed_result()));
                     };
                     let Some(order) = Self::fetch_order(tx.conn(), key, true).await? else {
                         return Ok((tx, None, Err(key.not_found())));
