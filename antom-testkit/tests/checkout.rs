@@ -9,20 +9,15 @@ use std::time::Duration;
 
 use antom_testkit::intercept::{Intercept, InterceptStore, StoreOp};
 use antom_testkit::keys;
-use antom_testkit::mock::{MockAntom, MockAntomHandle, NotificationFaults, SendOptions};
-use std::net::SocketAddr;
+use antom_testkit::mock::{NotificationFaults, SendOptions};
 
-use antom_tower::checkout::pricing::{self, PriceOrder, PricedOrder, PricingError, PricingRequest};
 use antom_tower::checkout::{
-    Checkout, CheckoutBuildError, CheckoutBuilder, ClientAddress, ClientAmount, CreateSessionResponse, OrderView,
-    SessionContext, SessionOptions, SessionRateLimit,
+    Checkout, CheckoutBuildError, ClientAddress, ClientAmount, CreateSessionResponse, SessionContext, SessionOptions,
+    SessionRateLimit,
 };
-use antom_tower::client::{AntomClient, AntomRetryPolicy};
-use antom_tower::store::{
-    MemoryOrderStore, OrderStatus, OrderStore, PostgresOrderStore, ResultSource, SqliteOrderStore, StateChange,
-    StoreError,
-};
-use antom_types::{Amount, ApiResult, Currency, Goods};
+use antom_tower::client::AntomClient;
+use antom_tower::store::{MemoryOrderStore, OrderStatus, OrderStore, ResultSource, StoreError};
+use antom_types::{Amount, ApiResult, Currency};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 

@@ -550,3 +550,38 @@ pub async fn huge_ids_and_limits_are_fine<S: OrderStore>(store: S) {
     let events = store.claim_events(&claim).await.expect("claim_events");
     assert!(events.iter().any(|e| e.order_id == order.order_id));
 }
+
+/// A notification whose body could not be read (`Effect::Invalid`) is
+/// stored `refused` with the reason, for a replay once the cause is fixed;
+/// applied directly it is refused with `InvalidInput`.
+pub async fn inbox_unreadable_notification_refused<S: OrderStore>(store: S) {
+    let body = b"{\"notifyType\":\"PAYMENT_RESULT\",\"paymentAmount\":";
+    let sent = notification(
+        &format!("sha256:{}", unique("unreadable")),
+        "PAYMENT_RESULT",
+        None,
+        body,
+    );
+    let invalid = Effect::Invalid("paymentAmount: EOF while parsing".to_owned());
+    let recorded = record(&store, &sent, &invalid).await;
+    assert_eq!(recorded.outcome, InboxOutcome::Refused);
+    assert!(
+        matches!(recorded.result, Err(StoreError::InvalidInput(_))),
+        "{:?}",
+        recorded.result
+    );
+    let stored = entry(&store, recorded.inbox_id).await;
+    assert_eq!(stored.outcome, InboxOutcome::Refused);
+    assert!(
+        stored
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("EOF while parsing")),
+        "{stored:?}"
+    );
+    assert_eq!(stored.body, body.to_vec());
+    assert!(matches!(
+        store.apply_effect(&invalid).await,
+        Err(StoreError::InvalidInput(_))
+    ));
+}

@@ -127,6 +127,7 @@ checks!(
     inbox_refusals_stored_and_nothing_else_changes,
     inbox_unmatched_refund_settles_once_applied,
     inbox_not_handled_stored,
+    inbox_unreadable_notification_refused,
     inbox_queries_filter_and_page_newest_first,
     inbox_purge_keeps_unsettled_unless_asked,
     concurrent_deliveries_of_one_notification,

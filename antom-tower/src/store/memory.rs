@@ -106,12 +106,7 @@ impl Inner {
     /// Finds, plans and writes an effect; `Ok` with the order id it touched.
     fn apply_effect(&mut self, effect: &Effect) -> (Option<String>, Result<ApplyOutcome, StoreError>) {
         let Some(key) = effect.order_key() else {
-            return (
-                None,
-                Ok(ApplyOutcome::Ignored {
-                    status: super::OrderStatus::Created,
-                }),
-            );
+            return (None, effect.unkeyed_result());
         };
         let order_id = match self.find(key) {
             Ok(order_id) => order_id,
