@@ -585,3 +585,48 @@ pub async fn inbox_unreadable_notification_refused<S: OrderStore>(store: S) {
         Err(StoreError::InvalidInput(_))
     ));
 }
+
+/// The same as [`inbox_unmatched_refund_settles_once_applied`], with the
+/// notification made from a real notifyRefund request by
+/// `InboundNotification::from_request` and `Effect::from_notification` (as
+/// the notify routes do): the key the
+/// store settles is the key the routes store.
+pub async fn inbox_unmatched_notify_refund_request_settles<S: OrderStore>(store: S) {
+    let order = paid(&store, "inbox-notify-refund", sgd(1000)).await;
+    let refund_id = unique("antom-refund");
+    let body = format!(
+        r#"{{"notifyType":"REFUND_RESULT","result":{{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}},"refundStatus":"SUCCESS","refundRequestId":"{}","refundId":"{refund_id}","refundAmount":{{"currency":"SGD","value":"250"}}}}"#,
+        unique("dashboard-refund")
+    );
+    let mut headers = http::HeaderMap::new();
+    headers.insert("content-type", http::HeaderValue::from_static("application/json"));
+    let uri: http::Uri = "/antom/notify".parse().expect("a valid path");
+    let inbound = antom_tower::store::InboundNotification::from_request(
+        &http::Method::POST,
+        &uri,
+        &headers,
+        body.as_bytes(),
+        now_ms(),
+    );
+    let parsed = antom_types::Notification::from_slice(body.as_bytes()).expect("a valid notifyRefund");
+    let effect = Effect::from_notification(&parsed);
+    assert!(matches!(effect, Effect::Refund(_)), "{effect:?}");
+    let recorded = record(&store, &inbound, &effect).await;
+    assert_eq!(recorded.outcome, InboxOutcome::Unmatched);
+    let inquiry = RefundResult {
+        payment_request_id: Some(order.payment_request_id.clone()),
+        refund_id,
+        refund_request_id: None,
+        amount: sgd(250),
+        outcome: RefundOutcome::Succeeded,
+        source: ResultSource::Inquiry,
+        result_code: None,
+    };
+    store
+        .apply_effect(&Effect::Refund(inquiry))
+        .await
+        .expect("apply_effect");
+    let settled = entry(&store, recorded.inbox_id).await;
+    assert_eq!(settled.outcome, InboxOutcome::Applied, "{settled:?}");
+    assert_eq!(settled.order_id.as_deref(), Some(order.order_id.as_str()));
+}

@@ -126,6 +126,7 @@ checks!(
     inbox_resend_counts_deliveries_and_keeps_applied,
     inbox_refusals_stored_and_nothing_else_changes,
     inbox_unmatched_refund_settles_once_applied,
+    inbox_unmatched_notify_refund_request_settles,
     inbox_not_handled_stored,
     inbox_unreadable_notification_refused,
     inbox_queries_filter_and_page_newest_first,

@@ -305,6 +305,13 @@ pub(crate) fn classify(effect: &Effect, result: &Result<ApplyOutcome, StoreError
     }
 }
 
+/// The inbox key of the `REFUND_RESULT` notification of `refund_id` (as
+/// `NotifyRefund::idempotency_key` makes it): a refund counted from another
+/// source settles that entry if it is [`InboxOutcome::Unmatched`].
+pub(crate) fn refund_notification_key(refund_id: &str) -> String {
+    format!("REFUND_RESULT:{refund_id}")
+}
+
 /// Which inbox entries [`OrderStore::purge_inbox`](super::OrderStore::purge_inbox) removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboxRetention {

@@ -578,7 +578,7 @@ fn settle_unmatched(
     order_id: &str,
     now: i64,
 ) {
-    let key = format!("REFUND_RESULT:{refund_id}");
+    let key = super::inbox::refund_notification_key(refund_id);
     if let Some(entry) = keys.get(&key).and_then(|id| inbox.get_mut(id)) {
         if entry.outcome == InboxOutcome::Unmatched {
             entry.outcome = InboxOutcome::Applied;

@@ -258,7 +258,7 @@ macro_rules! sql_order_store {
                         sqlx::query(stmt::SETTLE_UNMATCHED)
                             .bind(&order.order_id)
                             .bind(now)
-                            .bind(format!("REFUND_RESULT:{refund_id}"))
+                            .bind($crate::store::inbox::refund_notification_key(refund_id))
                             .execute(&mut *conn)
                             .await
                             .map_err(db_err)?;
