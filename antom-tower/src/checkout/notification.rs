@@ -20,7 +20,6 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use antom_types::Notification;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -88,8 +87,9 @@ impl Checkout {
             .verifier()
             .verify(&method, path, &headers, &entry.body, received)
             .map_err(ReplayError::Rejected)?;
-        let inbound = InboundNotification::from_request(&method, &uri, &headers, &entry.body, crate::store::now_ms());
-        let recorded = record(self, &inbound).await?;
+        let (inbound, effect) =
+            InboundNotification::parse(&method, &uri, &headers, &entry.body, crate::store::now_ms());
+        let recorded = record(self, &inbound, effect).await?;
         tracing::info!(inbox_id, outcome = %recorded.outcome, "notification replayed");
         Ok(Replayed {
             outcome: recorded.outcome,
@@ -106,7 +106,7 @@ pub(crate) async fn notify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let inbound = InboundNotification::from_request(&method, &uri, &headers, &body, crate::store::now_ms());
+    let (inbound, effect) = InboundNotification::parse(&method, &uri, &headers, &body, crate::store::now_ms());
     // One span per notification: verify (the layer, in the request's span) ->
     // store -> answer form one trace under the server's request span.
     let span = tracing::info_span!(
@@ -119,7 +119,7 @@ pub(crate) async fn notify(
     // write still finishes (and its resend is then a duplicate), rather than
     // being dropped half-way.
     let task = async move {
-        let recorded = record(&checkout, &inbound).await;
+        let recorded = record(&checkout, &inbound, effect).await;
         answer(&checkout, &inbound, recorded)
     };
     match tokio::spawn(tracing::Instrument::instrument(task, span)).await {
@@ -136,14 +136,10 @@ pub(crate) async fn notify(
 }
 
 /// Parses a verified notification, and stores and applies it in one store call.
-async fn record(checkout: &Checkout, inbound: &InboundNotification) -> Result<Recorded, StoreError> {
-    let effect = match Notification::from_slice(&inbound.body) {
-        Ok(notification) => Effect::from_notification(&notification),
-        Err(e) => {
-            tracing::warn!(error = %e, "verified notification is not a valid notification body");
-            Effect::Invalid(e.to_string())
-        }
-    };
+async fn record(checkout: &Checkout, inbound: &InboundNotification, effect: Effect) -> Result<Recorded, StoreError> {
+    if let Effect::Invalid(reason) = &effect {
+        tracing::warn!(error = %reason, "verified notification is not a valid notification body");
+    }
     if matches!(effect, Effect::NotHandled) && is_money_relevant(&inbound.notify_type) {
         tracing::warn!(notify_type = %inbound.notify_type, "money-relevant notification the checkout does not act on: stored in the inbox");
     }

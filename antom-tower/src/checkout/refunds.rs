@@ -91,10 +91,9 @@ impl Checkout {
             return Err(StoreError::InvalidInput("refundRequestId must have 1 to 64 characters".into()).into());
         }
         let store = &self.inner.store;
-        let order = store
-            .get_order(order_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { id: order_id.to_owned() })?;
+        let order = store.get_order(order_id).await?.ok_or_else(|| StoreError::NotFound {
+            id: order_id.to_owned(),
+        })?;
         // Checked before anything is reserved: a paid order without a paymentId
         // cannot be refunded through the API.
         if order.status.is_paid() && order.payment_id.is_none() {
