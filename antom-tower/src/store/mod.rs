@@ -42,7 +42,6 @@
 
 use std::sync::Arc;
 
-use antom_types::Amount;
 use async_trait::async_trait;
 
 pub mod consumer;
