@@ -12,7 +12,9 @@ use super::{Order, OrderStatus};
 pub const MAX_ORDER_PAGE: usize = 1000;
 
 /// Which orders to list, newest first (by `created_at_ms`, then by order id,
-/// both descending).
+/// both descending; order ids compare as the store compares text, bytewise
+/// in memory and SQLite, by the column's collation in PostgreSQL, the same
+/// way in the ordering and in [`OrderQuery::after`]).
 ///
 /// ```
 /// use antom_tower::store::{OrderQuery, OrderStatus};

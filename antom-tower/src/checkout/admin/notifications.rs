@@ -80,7 +80,11 @@ pub(crate) async fn page(State(admin): State<Admin>, params: Result<Query<Params
             ))
         ));
     }
-    page::html(StatusCode::OK, base, "Refused notifications", true, &body)
+    let title = match params.outcome.trim() {
+        "" => "Refused notifications".to_owned(),
+        outcome => format!("Notifications: {outcome}"),
+    };
+    page::html(StatusCode::OK, base, &title, true, &body)
 }
 
 pub(crate) async fn replay(State(admin): State<Admin>, Path(id): Path<u64>, uri: Uri, headers: HeaderMap) -> Response {

@@ -175,6 +175,8 @@ border-left:4px solid #8a94a3}
 li.kind-state{border-color:#1d3557}li.kind-notification{border-color:#6a4c93}li.kind-refund{border-color:#e07a1f}
 li.kind-dispute{border-color:#a61b1b}li.kind-capture{border-color:#17663a}li.kind-event{border-color:#457b9d}
 .when{color:#5b6472;font-size:.85rem;margin-right:.6rem}.detail{color:#3b434d;font-size:.9rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dd{margin:0}
+dl.legend{grid-template-columns:max-content max-content}
 svg .bar.outcome-paid,.legend .outcome-paid{fill:#2a9d5b;color:#2a9d5b}
 svg .bar.outcome-failed,.legend .outcome-failed{fill:#d64545;color:#d64545}
 svg .bar.outcome-pending,.legend .outcome-pending{fill:#b0b8c4;color:#8a94a3}

@@ -1,27 +1,5 @@
 //! [`TokenAuthorization`]: a ready-made authorization layer for the admin
 //! router, for a shop with one secret admin token.
-//!
-//! A request is authorized by `Authorization: Bearer <token>` (for scripts)
-//! or by the session cookie its login form sets (for a browser):
-//!
-//! * `GET {prefix}/admin/login` shows the form; `POST` checks the token
-//!   (the form must come from this host, see the [admin](super) module),
-//!   sets the cookie (`HttpOnly`, `SameSite=Strict`, `Secure`,
-//!   `Path={prefix}/admin`, for [`TokenAuthorization::session_ttl`]) and
-//!   answers `303` to the orders; a wrong token answers 401 with the form.
-//! * `POST {prefix}/admin/logout` removes the cookie.
-//! * Without a valid token or cookie, `GET` pages answer `303` to the
-//!   login form, anything else 401.
-//!
-//! Tokens are compared in constant time. The cookie holds no token: it is
-//! the session's expiry signed with HMAC-SHA256 under a key derived from the
-//! token, so changing the token ends every session. The layer keeps only
-//! that derived key, and its `Debug` output shows nothing of it.
-//!
-//! **The token must come from configuration** (an environment variable, a
-//! secret store; see [`TokenAuthorization::from_env`]), never from source
-//! code, and be long and random (at least [`MIN_TOKEN_LEN`] characters), for
-//! example `openssl rand -base64 32`.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -66,7 +44,33 @@ pub enum TokenError {
     NotUnicode(String),
 }
 
-/// The admin router's authorization by one secret token (see the [module documentation](self)).
+/// The admin router's authorization by one secret token: a ready-made
+/// layer for a shop with one admin token.
+///
+/// A request is authorized by `Authorization: Bearer <token>` (for scripts)
+/// or by the session cookie its login form sets (for a browser):
+///
+/// * `GET {prefix}/admin/login` shows the form; `POST` checks the token
+///   (the form must come from this host, see the [admin](crate::checkout::admin) module),
+///   sets the cookie (`HttpOnly`, `SameSite=Strict`, `Secure`,
+///   `Path={prefix}/admin`, for [`TokenAuthorization::session_ttl`]) and
+///   answers `303` to the orders; a wrong token answers 401 with the form.
+/// * `POST {prefix}/admin/logout` removes the cookie.
+/// * Without a valid token or cookie, `GET` pages answer `303` to the
+///   login form, anything else 401.
+///
+/// Tokens are compared in constant time. The cookie holds no token: it is
+/// the session's expiry signed with HMAC-SHA256 under a key derived from the
+/// token, so changing the token ends every session. The layer keeps only
+/// that derived key, and its `Debug` output shows nothing of it.
+///
+/// **The token must come from configuration** (an environment variable, a
+/// secret store; see [`TokenAuthorization::from_env`]), never from source
+/// code, and be long and random (at least [`MIN_TOKEN_LEN`] characters), for
+/// example `openssl rand -base64 32`.
+///
+/// Made for [`Checkout::admin_router`](crate::checkout::Checkout::admin_router), which tells it
+/// where the admin lives ([`AdminBase`]); elsewhere it assumes `/admin`.
 #[derive(Clone)]
 pub struct TokenAuthorization {
     inner: Arc<Secret>,
