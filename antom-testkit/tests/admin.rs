@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use antom_testkit::keys;
-use antom_testkit::mock::control::DisputeOrder;
+use antom_testkit::mock::control::{DisputeOrder, RefundOrder};
 use antom_testkit::mock::SendOptions;
 use antom_tower::checkout::admin::TokenAuthorization;
 use antom_tower::store::{
@@ -606,6 +606,25 @@ async fn a_refused_notification_is_listed_and_replayed_from_the_page() {
         // The replay shows on the order's timeline.
         let timeline = admin.get("/antom/admin/orders/restored-7").await;
         assert!(timeline.body.contains("notification PAYMENT_RESULT"), "{name}");
+
+        // A refund started outside the checkout (Antom's Dashboard) is listed as unmatched.
+        let order_id = paid_order(&shop, 4200).await;
+        let order = store.get_order(&order_id).await.unwrap().unwrap();
+        let before = shop.mock.log().notifications().len();
+        shop.mock
+            .mock()
+            .refund_payment(
+                &order.payment_request_id,
+                RefundOrder {
+                    amount: Some(700),
+                    ..RefundOrder::default()
+                },
+            )
+            .unwrap();
+        shop.mock.wait_for_acknowledged(before + 1, WAIT).await.unwrap();
+        let list = admin.get("/antom/admin/notifications").await;
+        assert_eq!(attr_values(&list.body, "data-outcome"), vec!["unmatched"], "{name}");
+        assert!(list.body.contains("REFUND_RESULT"));
     }
 }
 
@@ -688,4 +707,43 @@ async fn the_chart_counts_payments_per_hour_by_outcome() {
             .body
             .contains("id=\"chart-totals\" class=\"legend\" data-paid=\"3\" data-failed=\"2\" data-pending=\"1\""));
     }
+}
+
+#[tokio::test]
+async fn any_layer_of_the_merchants_can_guard_the_pages() {
+    let shop = shop().await;
+    // The merchant's own layer: a header its single sign-on proxy sets.
+    let authorize = axum::middleware::from_fn(
+        |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if request
+                .headers()
+                .get("x-sso-user")
+                .is_some_and(|v| v == "ops@shop.example")
+            {
+                next.run(request).await
+            } else {
+                axum::response::IntoResponse::into_response(axum::http::StatusCode::UNAUTHORIZED)
+            }
+        },
+    );
+    let app = shop.checkout.admin_router(authorize);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let admin = Client {
+        url,
+        token: String::new(),
+        cookie: None,
+        http: HyperClient::builder(TokioExecutor::new()).build_http(),
+    };
+    // Refused by the merchant's layer, with the admin's headers all the same.
+    assert_eq!(admin.get("/antom/admin/orders").await.status, 401);
+    assert_eq!(admin.get("/antom/admin/login").await.status, 401);
+    let sso = [("x-sso-user", "ops@shop.example")];
+    let orders = admin.send("GET", "/antom/admin/orders", &sso, "").await;
+    assert_eq!(orders.status, 200);
+    assert!(orders.body.contains("id=\"order-filters\""));
+    // Its login page, reached once authorized, leads to the orders.
+    let login = admin.send("GET", "/antom/admin/login", &sso, "").await;
+    assert_eq!((login.status, login.location()), (303, "/antom/admin/orders"));
 }
