@@ -4,6 +4,8 @@
 -- IDENTITY PRIMARY KEY` to `INTEGER PRIMARY KEY AUTOINCREMENT` and BYTEA to BLOB.
 
 CREATE INDEX IF NOT EXISTS antom_orders_payment_id ON antom_orders (payment_id);
+-- The admin pages list orders newest first (OrderStore::list_orders).
+CREATE INDEX IF NOT EXISTS antom_orders_created ON antom_orders (created_at_ms, order_id);
 
 -- Every verified notification, with the headers and body as signed.
 CREATE TABLE IF NOT EXISTS antom_notifications (

@@ -42,6 +42,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod create_session;
 mod handlers;
 mod notification;

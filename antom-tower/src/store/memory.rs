@@ -12,7 +12,7 @@ use super::records::{CaptureRecord, DisputeRecord, NewRefund, RefundClaim, Refun
 use super::state;
 use super::{
     now_ms, ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey,
-    NewOrder, Order, OrderStore, StateChange, StoreError,
+    NewOrder, Order, OrderQuery, OrderStore, StateChange, StoreError,
 };
 
 /// Orders in memory: the default store, with nothing to set up.
@@ -455,6 +455,18 @@ impl OrderStore for MemoryOrderStore {
             }
         }
         Ok(())
+    }
+
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>, StoreError> {
+        let inner = self.lock();
+        let mut orders: Vec<&Order> = inner
+            .orders
+            .values()
+            .map(|(_, order)| order)
+            .filter(|order| query.matches(order))
+            .collect();
+        orders.sort_by(|a, b| (b.created_at_ms, &b.order_id).cmp(&(a.created_at_ms, &a.order_id)));
+        Ok(orders.into_iter().take(query.effective_limit()).cloned().collect())
     }
 
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {

@@ -52,6 +52,7 @@ pub mod idempotency;
 pub mod inbox;
 mod memory;
 mod order;
+mod query;
 pub mod records;
 pub mod state;
 
@@ -68,6 +69,7 @@ pub use inbox::{InboundNotification, InboxEntry, InboxOutcome, InboxQuery, Inbox
 pub use memory::MemoryOrderStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOrderStore, DEFAULT_ACQUIRE_TIMEOUT};
+pub use query::{OrderCursor, OrderQuery, MAX_ORDER_PAGE};
 pub use records::{
     CaptureRecord, CaptureResult, DisputeRecord, DisputeUpdate, NewRefund, RefundClaim, RefundRecord, RefundState,
 };
@@ -249,6 +251,13 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Hands claimed events back: claimable again from `retry_at_ms` on.
     async fn retry_events(&self, consumer: &str, seqs: &[u64], retry_at_ms: i64) -> Result<(), StoreError>;
 
+    /// Orders passing `query`'s filters, newest first (by `created_at_ms`,
+    /// then order id, both descending), at most
+    /// [`query.effective_limit()`](OrderQuery::effective_limit); the next page
+    /// starts after the last one ([`OrderQuery::after`]). For admin pages and
+    /// reports.
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>, StoreError>;
+
     /// Up to `limit` orders still `Created` or `Pending`, oldest first.
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError>;
 
@@ -369,6 +378,9 @@ macro_rules! forward_order_store {
             }
             async fn retry_events(&self, consumer: &str, seqs: &[u64], retry_at_ms: i64) -> Result<(), StoreError> {
                 (**self).retry_events(consumer, seqs, retry_at_ms).await
+            }
+            async fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>, StoreError> {
+                (**self).list_orders(query).await
             }
             async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
                 (**self).list_pending(limit).await

@@ -120,6 +120,12 @@ pub(crate) mod stmt {
          VALUES ($1, $2, $3) ON CONFLICT (consumer) DO UPDATE SET cursor_seq = excluded.cursor_seq, \
          updated_at_ms = excluded.updated_at_ms WHERE antom_event_consumers.cursor_seq < excluded.cursor_seq";
     pub(crate) const COMPACT_DELIVERIES: &str = "DELETE FROM antom_event_deliveries WHERE consumer = $1 AND seq <= $2";
+    /// `list_orders`: `$1` status or NULL, `$2` paymentMethodType or NULL,
+    /// `$3`..`$4` the created range, `$5`/`$6` the cursor, `$7` the limit.
+    pub(crate) const LIST_ORDERS: &str = "WHERE ($1 IS NULL OR status = $1) \
+         AND ($2 IS NULL OR payment_method_type = $2) AND created_at_ms >= $3 AND created_at_ms < $4 \
+         AND (created_at_ms < $5 OR (created_at_ms = $5 AND order_id < $6)) \
+         ORDER BY created_at_ms DESC, order_id DESC LIMIT $7";
     pub(crate) const REFUND_CANDIDATES: &str = "WHERE status IN ('succeeded', 'partially_refunded') \
          AND currency = $1 AND amount_minor >= $2 AND created_at_ms >= $3 ORDER BY created_at_ms DESC, seq DESC LIMIT $4";
 
@@ -1031,6 +1037,31 @@ macro_rules! sql_order_store {
                         .map_err(db_err)?;
                 }
                 tx.commit().await
+            }
+
+            async fn list_orders(
+                &self,
+                query: &$crate::store::OrderQuery,
+            ) -> Result<Vec<$crate::store::Order>, $crate::store::StoreError> {
+                use $crate::store::sql::{db_err, engine::stmt, signed, ORDER_COLUMNS};
+                let sql = format!("SELECT {ORDER_COLUMNS} FROM antom_orders {}", stmt::LIST_ORDERS);
+                // No cursor: every order lies before (i64::MAX, "").
+                let (after_ms, after_id) = query
+                    .after
+                    .as_ref()
+                    .map_or((i64::MAX, ""), |cursor| (cursor.created_at_ms, cursor.order_id.as_str()));
+                let rows = sqlx::query(&sql)
+                    .bind(query.status.map(|status| status.as_str()))
+                    .bind(query.payment_method_type.as_deref())
+                    .bind(query.created_since_ms.unwrap_or(i64::MIN))
+                    .bind(query.created_before_ms.unwrap_or(i64::MAX))
+                    .bind(after_ms)
+                    .bind(after_id)
+                    .bind(signed(query.effective_limit() as u64)?)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                rows.iter().map(|row| $crate::store::sql::order_from_row!(row)).collect()
             }
 
             async fn list_pending(
