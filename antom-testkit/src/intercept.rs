@@ -59,7 +59,8 @@
 use antom_tower::store::{
     ApplyOutcome, CaptureRecord, DisputeRecord, Effect, EventClaim, IdempotencyClaim, IdempotencyRecord,
     IdempotentResponse, InboundNotification, InboxEntry, InboxQuery, InboxRetention, InquiryClaim, NewIdempotencyKey,
-    NewOrder, NewRefund, Order, OrderEvent, OrderStore, Recorded, RefundClaim, RefundRecord, StateChange, StoreError,
+    NewOrder, NewRefund, Order, OrderEvent, OrderQuery, OrderStore, Recorded, RefundClaim, RefundRecord, StateChange,
+    StoreError,
 };
 use async_trait::async_trait;
 
@@ -348,6 +349,9 @@ impl<S: OrderStore, H: Intercept> OrderStore for InterceptStore<S, H> {
             },
             self.inner.retry_events(consumer, seqs, retry_at_ms)
         )
+    }
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>, StoreError> {
+        self.inner.list_orders(query).await
     }
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
         self.inner.list_pending(limit).await

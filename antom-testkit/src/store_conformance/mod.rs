@@ -25,8 +25,9 @@
 //!   cancelled, expired; duplicates `AlreadyApplied`, stale results
 //!   `Ignored`, contradictions `IllegalTransition`); amount and currency
 //!   mismatches refused with nothing changed; unknown ids `NotFound`;
-//!   `list_pending` contents and order; 50 tasks applying one result, racing
-//!   success and failure: exactly one state change each time;
+//!   `list_pending` contents and order; `list_orders` filters and pages;
+//!   50 tasks applying one result, racing success and failure: exactly one
+//!   state change each time;
 //! * refund results: partial, full, duplicate refund ids counted once,
 //!   over-refunds and refunds of unpaid orders refused, racing refunds;
 //! * reconciliation claims (`claim_for_inquiry`: every unsettled order once
@@ -57,6 +58,7 @@ use antom_tower::store::OrderStore;
 mod disputes;
 mod idempotency;
 mod inbox;
+mod listing;
 mod orders;
 mod outbox;
 mod payment_races;
@@ -68,6 +70,7 @@ mod support;
 pub use disputes::*;
 pub use idempotency::*;
 pub use inbox::*;
+pub use listing::*;
 pub use orders::*;
 pub use outbox::*;
 pub use payment_races::*;
@@ -103,6 +106,7 @@ checks!(
     unknown_ids_not_found,
     expired_and_cancelled_are_final,
     list_pending_contents_and_order,
+    list_orders_filters_and_pages_newest_first,
     refunds_partial_then_full,
     duplicate_refund_id_counted_once,
     over_refund_refused,
