@@ -1,6 +1,7 @@
-//! Order listings for admin pages and reports: `list_orders`.
+//! Order listings for admin pages and reports (`list_orders`), and limits
+//! and ids past what a database integer holds.
 
-use antom_tower::store::{Order, OrderCursor, OrderQuery, OrderStatus, OrderStore, PaymentOutcome};
+use antom_tower::store::{InboxQuery, Order, OrderCursor, OrderQuery, OrderStatus, OrderStore, PaymentOutcome};
 
 use super::support::*;
 
@@ -91,4 +92,32 @@ pub async fn list_orders_filters_and_pages_newest_first<S: OrderStore>(store: S)
         .await
         .expect("list_orders");
     assert!(none.is_empty());
+}
+
+/// Limits and ids past what a database integer holds are answered, not
+/// errors: `inbox_entry(u64::MAX)` is `None`, huge limits list everything.
+pub async fn huge_ids_and_limits_are_fine<S: OrderStore>(store: S) {
+    let order = paid(&store, "huge", sgd(100)).await;
+    assert!(store.inbox_entry(u64::MAX).await.expect("inbox_entry").is_none());
+    let query = InboxQuery {
+        before_id: Some(u64::MAX),
+        limit: usize::MAX,
+        ..InboxQuery::default()
+    };
+    store.inbox_entries(&query).await.expect("inbox_entries");
+    let candidates = store
+        .refund_candidates("SGD", 0, 0, usize::MAX)
+        .await
+        .expect("refund_candidates");
+    assert!(candidates.iter().any(|o| o.order_id == order.order_id));
+    store.pending_refunds(usize::MAX).await.expect("pending_refunds");
+    store.list_pending(usize::MAX).await.expect("list_pending");
+    let claim = antom_tower::store::EventClaim {
+        consumer: format!("huge-{}", unique("c")),
+        limit: usize::MAX,
+        now_ms: now_ms(),
+        lease_until_ms: now_ms() + 1000,
+    };
+    let events = store.claim_events(&claim).await.expect("claim_events");
+    assert!(events.iter().any(|e| e.order_id == order.order_id));
 }
