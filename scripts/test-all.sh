@@ -19,5 +19,5 @@ npm ci --prefix examples/checkout/web --no-audit --no-fund
 
 # Everything, with both signing backends compiled in (the signing tests run each vector on each backend).
 cargo test --workspace --all-features
-# The pure-Rust build on its own: no C toolchain, rsa backend only.
+# The pure-Rust backend on its own (rsa only; scripts/check-no-c-compiler.sh proves it needs no C compiler).
 cargo test -p antom-tower --no-default-features --features rsa --lib --tests
