@@ -207,12 +207,13 @@ fn payment(order: &Order, outcome: PaymentOutcome) -> PaymentResult {
 
 fn refund(order: &Order, refund_id: &str, amount: Amount, outcome: RefundOutcome) -> RefundResult {
     RefundResult {
-        payment_request_id: order.payment_request_id.clone(),
+        payment_request_id: Some(order.payment_request_id.clone()),
         refund_id: format!("{refund_id}-{}", order.order_id),
         refund_request_id: Some(format!("refund-request-{refund_id}")),
         amount,
         outcome,
         source: ResultSource::Notification,
+        result_code: None,
     }
 }
 
@@ -664,12 +665,13 @@ pub async fn unknown_ids_not_found<S: OrderStore>(store: S) {
     let err = store.mark_pending(&ghost.order_id).await.expect_err("unknown order id");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
     let refund = RefundResult {
-        payment_request_id: ghost.payment_request_id.clone(),
+        payment_request_id: Some(ghost.payment_request_id.clone()),
         refund_id: "r".into(),
         refund_request_id: None,
         amount: sgd(1),
         outcome: RefundOutcome::Succeeded,
         source: ResultSource::Notification,
+        result_code: None,
     };
     let err = store
         .apply_refund_result(&refund)

@@ -10,7 +10,7 @@ use http::HeaderMap;
 use http_body::Body;
 use pin_project_lite::pin_project;
 
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// Why a body could not be buffered.
 #[derive(Debug)]

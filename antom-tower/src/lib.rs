@@ -8,8 +8,9 @@
 //! - [`signing`]: the byte-exact RSA-SHA256 signing core (keys in every form
 //!   the Antom Dashboard hands out, two backends: `aws-lc` default, `rsa`).
 //! - [`sign_request`], [`verify_response`]: Tower layers for calls to Antom.
-//! - [`verify_notification`]: a Tower layer verifying Antom's notifications;
-//!   [`extract`] (feature `axum`): the axum extractor for their verified body.
+//! - [`verify_notification`]: a Tower layer verifying Antom's notifications, and
+//!   [`NotificationVerifier`], the same checks for any other framework (actix-web,
+//!   a Lambda handler); [`extract`] (feature `axum`): the axum extractor for their verified body.
 //! - [`client`]: `AntomClient`, typed calls with signing, verification and
 //!   idempotent retries over any Tower HTTP service.
 //! - [`store`]: the `OrderStore` trait, its state machine and the memory,
@@ -46,16 +47,20 @@
 pub mod signing;
 
 mod body;
+mod error;
 #[cfg(feature = "axum")]
 pub mod extract;
 pub mod sign_request;
 pub mod verify_notification;
 pub mod verify_response;
 
+pub use error::BoxError;
 #[cfg(feature = "axum")]
 pub use extract::VerifiedNotification;
 pub use sign_request::{SignRequestError, SignRequestLayer};
-pub use verify_notification::{NotificationRejection, VerifiedNotificationHeaders, VerifyNotificationLayer};
+pub use verify_notification::{
+    NotificationRejection, NotificationVerifier, VerifiedNotificationHeaders, VerifyNotificationLayer,
+};
 pub use verify_response::{ResponseSignature, VerifyResponseError, VerifyResponseLayer};
 
 #[cfg(feature = "checkout")]
@@ -65,6 +70,3 @@ pub mod config;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod store;
-
-/// The boxed error the layers return and accept from inner services.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -67,9 +67,9 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::{CollectError, CollectLimited};
+use crate::error::BoxError;
 use crate::signing::request_time::format_epoch_millis;
 use crate::signing::{KeyVersion, SignError, SignatureHeader, Signer, SigningContent};
-use crate::BoxError;
 
 /// The content type Antom's official libraries send.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";

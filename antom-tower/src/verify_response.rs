@@ -73,8 +73,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::{content_length_exceeds, CollectError, CollectLimited};
+use crate::error::BoxError;
 use crate::signing::{KeyVersion, PublicKeyRing, SigningContent, VerifyError};
-use crate::BoxError;
 
 /// Default limit on a response body: 1 MiB, far above any Checkout Payment API answer.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;

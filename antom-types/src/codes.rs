@@ -313,3 +313,65 @@ string_enum! {
         NonThreeD = "NON_3D",
     }
 }
+
+string_enum! {
+    /// `disputeNotificationType` of notifyDispute: what happened to a dispute.
+    ///
+    /// The values of the official server libraries' `DisputeNotificationType`
+    /// (Java, Python, Go).
+    pub enum DisputeNotificationType {
+        /// A dispute (chargeback, retrieval request...) was opened against a payment.
+        DisputeCreated = "DISPUTE_CREATED",
+        /// The dispute was decided; see `disputeJudgedResult` and `disputeJudgedAmount`.
+        DisputeJudged = "DISPUTE_JUDGED",
+        /// The dispute was withdrawn.
+        DisputeCancelled = "DISPUTE_CANCELLED",
+        /// The merchant's defense documents were supplied.
+        DefenseSupplied = "DEFENSE_SUPPLIED",
+        /// The defense deadline (`defenseDueTime`) is near.
+        DefenseDueAlert = "DEFENSE_DUE_ALERT",
+        /// The dispute was accepted (by the merchant, or on timeout).
+        DisputeAccepted = "DISPUTE_ACCEPTED",
+        /// Resolved through Visa's Rapid Dispute Resolution.
+        RdrResolved = "RDR_RESOLVED",
+    }
+}
+
+string_enum! {
+    /// `disputeJudgedResult` of a `DISPUTE_JUDGED` notifyDispute.
+    pub enum DisputeJudgedResult {
+        /// Decided for the buyer: the disputed amount goes back to the buyer.
+        AcceptByCustomer = "ACCEPT_BY_CUSTOMER",
+        /// Decided for the merchant.
+        AcceptByMerchant = "ACCEPT_BY_MERCHANT",
+        /// The dispute was found valid.
+        ValidateSuccess = "VALIDATE_SUCCESS",
+        /// The dispute was found invalid.
+        ValidateFail = "VALIDATE_FAIL",
+    }
+}
+
+string_enum! {
+    /// `disputeAcceptReason` of notifyDispute: why a dispute was accepted
+    /// (the official libraries' `DisputeAcceptReasonType`).
+    pub enum DisputeAcceptReason {
+        /// The merchant accepted it (acceptDispute).
+        MerchantAccepted = "MERCHANT_ACCEPTED",
+        /// The defense deadline passed without a defense.
+        Timeout = "TIMEOUT",
+        /// Accepted by manual processing.
+        ManualProcessingAccepted = "MANUAL_PROCESSING_ACCEPTED",
+    }
+}
+
+string_enum! {
+    /// `disputeType` of notifyDispute.
+    pub enum DisputeType {
+        /// The buyer's issuer reverses the payment.
+        Chargeback = "CHARGEBACK",
+        /// The issuer asks for information about the payment (no funds move yet).
+        RetrievalRequest = "RETRIEVAL_REQUEST",
+        /// A card scheme compliance case.
+        ComplianceRequest = "COMPLIANCE_REQUEST",
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! Requests, responses and notifications of createPaymentSession
 //! (`CASHIER_PAYMENT`), inquiryPayment, cancel, refund, inquiryRefund,
-//! notifyPayment and notifyRefund; the `result` block; payment result codes
+//! notifyPayment, notifyRefund, notifyDispute and notifyCapture; the `result` block; payment result codes
 //! with their meaning and advice; the client SDK's callback data; and money
 //! as integer minor units, never floats.
 //!
@@ -79,14 +79,15 @@
 //!
 //! * [`amount`] holds [`Currency`], [`Amount`] and [`AmountError`].
 //! * [`codes`] holds result statuses and codes, payment and refund
-//!   statuses, notify types, payment method types and other string codes.
+//!   statuses, notify types, dispute codes, payment method types and other
+//!   string codes.
 //! * [`payment_result_code`] holds [`PaymentResultCode`], with `meaning()` and `advice()`.
 //! * [`result`] holds [`ApiResult`].
 //! * [`model`] holds [`Order`], [`Buyer`], [`Goods`], [`Env`], [`PaymentMethod`],
 //!   [`SettlementStrategy`], [`Quote`], [`PaymentResultInfo`] and friends.
 //! * [`payments`] and [`refunds`] hold the requests and responses.
-//! * [`notify`] holds [`NotifyPayment`], [`NotifyRefund`], [`Notification`] and
-//!   [`NotificationAck`].
+//! * [`notify`] holds [`NotifyPayment`], [`NotifyRefund`], [`NotifyDispute`],
+//!   [`NotifyCapture`], [`Notification`] and [`NotificationAck`].
 //! * [`sdk`] holds [`SdkEventCode`], [`SdkEventResult`], [`CardPaymentResultInfo`]
 //!   and [`RiskDecisionInfo`].
 //! * [`api`] holds the [`AntomApi`] and [`HasResult`] traits and [`sandbox_path`].
@@ -114,15 +115,17 @@ pub mod sdk;
 pub use amount::{Amount, AmountError, Currency, MAX_MINOR_UNITS, MAX_VALUE_DIGITS};
 pub use api::{sandbox_path, AntomApi, HasResult};
 pub use codes::{
-    CardFunding, NotifyType, OsType, PaymentMethodType, PaymentStatus, ProductCode, RefundStatus, ResultCode,
-    ResultStatus, RiskAuthDecision, RiskDecision, TerminalType, TransactionStatus, TransactionType,
+    CardFunding, DisputeAcceptReason, DisputeJudgedResult, DisputeNotificationType, DisputeType, NotifyType, OsType,
+    PaymentMethodType, PaymentStatus, ProductCode, RefundStatus, ResultCode, ResultStatus, RiskAuthDecision,
+    RiskDecision, TerminalType, TransactionStatus, TransactionType,
 };
 pub use model::{
     AcquirerInfo, Address, BrowserInfo, Buyer, Env, Goods, Order, PaymentMethod, PaymentResultInfo, PspCustomerInfo,
     Quote, SettlementStrategy, ThreeDsResult, Transaction, UserName,
 };
 pub use notify::{
-    Notification, NotificationAck, NotificationError, NotifyPayment, NotifyRefund, NOTIFICATION_ACK_SUCCESS,
+    Notification, NotificationAck, NotificationError, NotifyCapture, NotifyDispute, NotifyPayment, NotifyRefund,
+    NOTIFICATION_ACK_SUCCESS,
 };
 pub use payment_result_code::PaymentResultCode;
 pub use payments::{

@@ -164,10 +164,10 @@ fn notification_dispatch() {
     assert_eq!(parsed.notify_type(), Some(NotifyType::PaymentPending));
 
     // Unknown or missing notifyType: kept as JSON, not an error.
-    let capture = json!({"notifyType": "CAPTURE_RESULT", "captureId": "c1"});
-    let parsed = Notification::from_value(capture.clone()).unwrap();
-    assert_eq!(parsed, Notification::Other(capture));
-    assert_eq!(parsed.notify_type(), Some(NotifyType::CaptureResult));
+    let update = json!({"notifyType": "UPDATE_AMOUNT_RESULT", "paymentId": "p1"});
+    let parsed = Notification::from_value(update.clone()).unwrap();
+    assert_eq!(parsed, Notification::Other(update));
+    assert_eq!(parsed.notify_type(), Some(NotifyType::UpdateAmountResult));
     assert_eq!(parsed.idempotency_key(), None);
     let novel = json!({"notifyType": "SOMETHING_NEW"});
     assert!(matches!(

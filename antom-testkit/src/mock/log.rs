@@ -144,6 +144,8 @@ pub enum NotificationKind {
     Refund,
     /// notifyDispute (sent by `POST /mock/payments/{id}/dispute`).
     Dispute,
+    /// notifyCapture (`CAPTURE_RESULT`, sent by `POST /mock/payments/{id}/capture`).
+    Capture,
 }
 
 /// One attempt at delivering one notification.
@@ -151,7 +153,7 @@ pub enum NotificationKind {
 pub struct NotificationRecord {
     /// Order of the attempt among all attempts, from 1.
     pub seq: u64,
-    /// Payment or refund.
+    /// Payment, refund, dispute or capture.
     pub kind: NotificationKind,
     /// `notifyType` of the body.
     pub notify_type: String,

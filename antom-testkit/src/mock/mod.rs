@@ -49,6 +49,7 @@
 //! | time scale | 1 (Antom's real schedule) | [`time_scale`](MockAntomBuilder::time_scale) |
 //! | address | 127.0.0.1, a port the OS picks | [`bind`](MockAntomBuilder::bind) |
 //! | rules | none: every payment waits for the buyer | [`rules`](MockAntomBuilder::rules) |
+//! | refunds | synchronous (`S` at once), unless the request says `isAsyncRefund` | [`async_refunds`](MockAntomBuilder::async_refunds) |
 //!
 //! # Requests and errors
 //!
@@ -78,6 +79,21 @@
 //! Repeating createPaymentSession with the same `paymentRequestId` and amount
 //! returns the same session (no second payment); refund is idempotent on
 //! `refundRequestId` the same way.
+//!
+//! # Refunds
+//!
+//! A refund succeeds at once by default: `S`, then notifyRefund. With
+//! [`async_refunds`](MockAntomBuilder::async_refunds) (or
+//! [`MockAntom::set_async_refunds`], `POST /mock/async-refunds`, `antom mock
+//! --async-refunds 30s`), or for a request with `isAsyncRefund: true`, it is
+//! processed as Antom processes refunds of payment methods that take time
+//! (Antom's refund guide: "after calling the refund API, a response indicates
+//! the refund is in process"): the refund API answers `U` /
+//! `REFUND_IN_PROCESS` (and so does a retry with the same `refundRequestId`),
+//! inquiryRefund and inquiryPayment's `transactions` say `PROCESSING`, and
+//! once the delay passed on Antom's clock (or [`MockAntom::complete_refund`])
+//! it is `SUCCESS` (or `FAIL`) and `REFUND_RESULT` is sent to its
+//! `refundNotifyUrl`.
 //!
 //! # The session and the cashier URL
 //!
@@ -115,7 +131,10 @@
 //!
 //! A payment reaching a final status is notified to its `paymentNotifyUrl`
 //! (or [`default_notify_url`](MockAntomBuilder::default_notify_url), Antom's
-//! Dashboard setting); a refund to its `refundNotifyUrl`. Acknowledgement,
+//! Dashboard setting); a refund to its `refundNotifyUrl`. Disputes
+//! ([`MockAntom::dispute`], notifyDispute) and capture results
+//! ([`MockAntom::capture`], `CAPTURE_RESULT`) are sent on demand to the
+//! payment's notify URL, with the same signing and retries. Acknowledgement,
 //! the retry schedule (8 attempts in total, at 0, 2 min, 10 min, 10 min, 1 h,
 //! 2 h, 6 h, 15 h intervals, divided by the time scale) and the loopback-only
 //! rule are in [`notifier`]. Delivery runs in background tasks; await it with
@@ -138,6 +157,7 @@
 //! (they exist to beat a client's real timeout), the notification HTTP
 //! timeout, and the timestamps in bodies and headers.
 
+mod builder;
 pub mod cashier;
 mod clock;
 pub mod control;
@@ -150,7 +170,7 @@ pub mod service;
 pub mod state;
 mod util;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
@@ -160,7 +180,8 @@ use antom_types::PaymentStatus;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use self::control::{ClockAdvance, ControlError, DisputeOrder, RefundOrder};
+pub use self::builder::MockAntomBuilder;
+pub use self::control::{CaptureOrder, ClockAdvance, ControlError, DisputeOrder, RefundOrder};
 pub use self::faults::NotificationFaults;
 pub use self::log::{
     MockLog, NotificationKind, NotificationRecord, RecordedResponse, RequestRecord, Verification, WaitTimeout,
@@ -171,9 +192,9 @@ pub use self::notifier::{
 };
 pub use self::rules::{Action, Api, Rule, Rules, RulesError};
 pub use self::service::{cashier_url_from_session_data, session_metadata, ConnectionDropped, MockService};
-pub use self::state::{BuyerAction, MockError, Payment, Refund};
+pub use self::state::{BuyerAction, MockError, Payment, Refund, RefundOutcome};
 
-use self::notifier::{Job, Notifier, NotifierConfig};
+use self::notifier::{Job, Notifier};
 use self::rules::{Chosen, MatchInput, RuleBook};
 use self::state::Store;
 use self::util::{iso8601, IdGen};
@@ -189,6 +210,11 @@ pub const DEFAULT_CLIENT_ID: &str = "SANDBOX_5YBZ0E2ZC7CZ04567";
 
 /// Default validity of a payment session (`paymentSessionExpiryTime`).
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// How long an asynchronous refund processes when the refund request asks
+/// for one (`isAsyncRefund: true`) and [`MockAntomBuilder::async_refunds`]
+/// set no delay (Antom's clock, scaled).
+pub const DEFAULT_ASYNC_REFUND_DELAY: Duration = Duration::from_secs(60);
 
 /// Default HTTP timeout of one notification attempt (real time).
 pub const DEFAULT_NOTIFICATION_TIMEOUT: Duration = Duration::from_secs(5);
@@ -209,6 +235,7 @@ pub(crate) struct Shared {
     pub(crate) sign_gateway_errors: bool,
     pub(crate) session_ttl: Duration,
     pub(crate) auto_expire_after: Option<Duration>,
+    async_refunds: RwLock<Option<Duration>>,
     pub(crate) clock: Arc<clock::Clock>,
     bind: SocketAddr,
     runtime: OnceLock<tokio::runtime::Handle>,
@@ -269,6 +296,52 @@ impl Shared {
         }
         self.log.bump();
         Ok(settled.payment)
+    }
+
+    /// How long refunds process before they succeed, when they are asynchronous.
+    pub(crate) fn async_refunds(&self) -> Option<Duration> {
+        *self.async_refunds.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn set_async_refunds(&self, delay: Option<Duration>) {
+        *self.async_refunds.write().unwrap_or_else(|p| p.into_inner()) = delay;
+    }
+
+    /// Sends notifyRefund for a refund that reached its final status, if it
+    /// has a `refundNotifyUrl`.
+    pub(crate) fn notify_refund(&self, refund: &Refund, faults: Option<NotificationFaults>) {
+        if let Some(url) = refund.refund_notify_url.clone() {
+            let faults = faults.unwrap_or_else(|| self.notification_faults());
+            self.notifier
+                .dispatch(Job::refund(refund, url, faults), &self.runtime());
+        }
+    }
+
+    /// Ends a `PROCESSING` refund and notifies it.
+    pub(crate) fn complete_refund(&self, refund_request_id: &str, outcome: RefundOutcome) -> Result<Refund, MockError> {
+        let (refund, faults) =
+            self.lock_store()
+                .complete_refund(refund_request_id, outcome, &iso8601(SystemTime::now()))?;
+        self.notify_refund(&refund, faults);
+        self.log.bump();
+        Ok(refund)
+    }
+
+    /// Lets an asynchronous refund succeed after `after` (Antom's clock, scaled).
+    pub(crate) fn schedule_refund(self: &Arc<Self>, refund_request_id: String, after: Duration) {
+        let shared = Arc::clone(self);
+        let awake = self.clock.task();
+        let deadline = self.clock.now() + after;
+        let mut shutdown = self.shutdown.subscribe();
+        self.runtime().spawn(async move {
+            if !notifier::sleep_or_shutdown(&mut shutdown, &shared.clock, &awake, deadline).await {
+                return;
+            }
+            // Already completed by hand (complete_refund) is fine.
+            if let Err(e) = shared.complete_refund(&refund_request_id, RefundOutcome::Succeed) {
+                tracing::debug!(error = %e, "scheduled refund outcome not applied");
+            }
+        });
     }
 
     /// Applies a buyer action later (Antom's clock, scaled).
@@ -425,6 +498,34 @@ impl MockAntom {
         self.shared.buyer(payment_request_id, BuyerAction::Expire)
     }
 
+    /// The refund with this `refundRequestId`.
+    pub fn refund(&self, refund_request_id: &str) -> Option<Refund> {
+        self.shared
+            .lock_store()
+            .find_refund(None, Some(refund_request_id))
+            .cloned()
+    }
+
+    /// Makes refunds from now on asynchronous, each succeeding `delay` after
+    /// it was made (Antom's clock, scaled), or synchronous again with `None`
+    /// (see [`MockAntomBuilder::async_refunds`]). Refunds already made keep
+    /// their course.
+    pub fn set_async_refunds(&self, delay: Option<Duration>) {
+        self.shared.set_async_refunds(delay);
+    }
+
+    /// The delay of asynchronous refunds, or `None` when refunds are synchronous.
+    pub fn async_refunds(&self) -> Option<Duration> {
+        self.shared.async_refunds()
+    }
+
+    /// Ends a refund still `PROCESSING` now, as Antom would when it is done:
+    /// `SUCCESS` or `FAIL`, then notifyRefund to its `refundNotifyUrl`.
+    /// Its scheduled success, if any, then does nothing.
+    pub fn complete_refund(&self, refund_request_id: &str, outcome: RefundOutcome) -> Result<Refund, MockError> {
+        self.shared.complete_refund(refund_request_id, outcome)
+    }
+
     /// Replaces the rules (use counts start over).
     pub fn set_rules(&self, rules: Rules) {
         *self.shared.rules.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(RuleBook::new(rules));
@@ -539,280 +640,5 @@ impl Deref for MockAntomHandle {
 impl Drop for MockAntomHandle {
     fn drop(&mut self) {
         let _ = self.mock.shared.shutdown.send(true);
-    }
-}
-
-/// Configures a [`MockAntom`]. Every setting has a testkit default.
-pub struct MockAntomBuilder {
-    client_id: String,
-    merchant_keys: Arc<PublicKeyRing>,
-    antom_key: PrivateKey,
-    key_version: KeyVersion,
-    wrong_key: PrivateKey,
-    rules: Rules,
-    time_scale: f64,
-    faults: NotificationFaults,
-    notify_delay: Duration,
-    notification_timeout: Duration,
-    ack_policy: AckPolicy,
-    default_notify_url: Option<String>,
-    allow_external: bool,
-    fresh_request_time: bool,
-    sign_gateway_errors: bool,
-    session_ttl: Duration,
-    auto_expire_after: Option<Duration>,
-    public_base_url: Option<String>,
-    bind: SocketAddr,
-}
-
-impl Default for MockAntomBuilder {
-    fn default() -> Self {
-        MockAntomBuilder {
-            client_id: DEFAULT_CLIENT_ID.to_owned(),
-            merchant_keys: crate::keys::merchant_public_key_ring(),
-            antom_key: crate::keys::antom_private_key(),
-            key_version: KeyVersion(1),
-            wrong_key: crate::keys::wrong_private_key(),
-            rules: Rules::new(),
-            time_scale: 1.0,
-            faults: NotificationFaults::default(),
-            notify_delay: Duration::ZERO,
-            notification_timeout: DEFAULT_NOTIFICATION_TIMEOUT,
-            ack_policy: AckPolicy::default(),
-            default_notify_url: None,
-            allow_external: false,
-            fresh_request_time: false,
-            sign_gateway_errors: false,
-            session_ttl: DEFAULT_SESSION_TTL,
-            auto_expire_after: None,
-            public_base_url: None,
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        }
-    }
-}
-
-impl std::fmt::Debug for MockAntomBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockAntomBuilder")
-            .field("client_id", &self.client_id)
-            .field("key_version", &self.key_version)
-            .field("rules", &self.rules.len())
-            .field("time_scale", &self.time_scale)
-            .field("faults", &self.faults)
-            .field("bind", &self.bind)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MockAntomBuilder {
-    /// The merchant's client id (default [`DEFAULT_CLIENT_ID`]).
-    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = client_id.into();
-        self
-    }
-
-    /// The merchant public keys requests are verified with, by keyVersion
-    /// (default: the testkit's merchant key as keyVersion 1).
-    pub fn merchant_public_keys(mut self, ring: impl Into<Arc<PublicKeyRing>>) -> Self {
-        self.merchant_keys = ring.into();
-        self
-    }
-
-    /// The key the mock signs answers and notifications with, and the
-    /// keyVersion it names (default: the testkit's Antom key, keyVersion 1).
-    pub fn antom_signing_key(mut self, key: PrivateKey, key_version: KeyVersion) -> Self {
-        self.antom_key = key;
-        self.key_version = key_version;
-        self
-    }
-
-    /// The key used by the wrong-key fault (default [`keys::wrong_private_key`](crate::keys::wrong_private_key)).
-    pub fn wrong_signing_key(mut self, key: PrivateKey) -> Self {
-        self.wrong_key = key;
-        self
-    }
-
-    /// The scripted outcomes (default: none).
-    pub fn rules(mut self, rules: Rules) -> Self {
-        self.rules = rules;
-        self
-    }
-
-    /// Adds one rule after the others.
-    pub fn rule(mut self, rule: Rule) -> Self {
-        self.rules.push(rule);
-        self
-    }
-
-    /// Divides Antom's clock (see the [module docs](self)): 60 makes a minute
-    /// a second; 1 000 000 makes the 24-hour retry schedule take about 90 ms.
-    ///
-    /// # Panics
-    ///
-    /// If `scale` is not a positive finite number.
-    pub fn time_scale(mut self, scale: f64) -> Self {
-        assert!(
-            scale.is_finite() && scale > 0.0,
-            "time_scale must be positive and finite, got {scale}"
-        );
-        self.time_scale = scale;
-        self
-    }
-
-    /// Notification faults for every payment without rule-set ones.
-    pub fn notification_faults(mut self, faults: NotificationFaults) -> Self {
-        self.faults = faults;
-        self
-    }
-
-    /// Delivers each notification `copies` times.
-    pub fn duplicate_notifications(mut self, copies: u32) -> Self {
-        self.faults = self.faults.with_copies(copies);
-        self
-    }
-
-    /// Follows each final payment notification with a stale `PAYMENT_PENDING` one.
-    pub fn stale_notification_after_final(mut self, on: bool) -> Self {
-        self.faults = self.faults.with_stale_after_final(on);
-        self
-    }
-
-    /// Signs notifications with the wrong key.
-    pub fn sign_notifications_with_wrong_key(mut self, on: bool) -> Self {
-        self.faults = self.faults.with_wrong_key(on);
-        self
-    }
-
-    /// Waits this long (Antom's clock, scaled) before the first attempt;
-    /// Antom usually notifies a success within 3 to 5 s. Default 0.
-    pub fn notify_delay(mut self, delay: Duration) -> Self {
-        self.notify_delay = delay;
-        self
-    }
-
-    /// HTTP timeout of one notification attempt (real time, default 5 s).
-    pub fn notification_timeout(mut self, timeout: Duration) -> Self {
-        self.notification_timeout = timeout;
-        self
-    }
-
-    /// How answers to notifications are judged (default [`AckPolicy::Parsed`]).
-    pub fn ack_policy(mut self, policy: AckPolicy) -> Self {
-        self.ack_policy = policy;
-        self
-    }
-
-    /// Where payments without `paymentNotifyUrl` are notified (Antom's
-    /// Dashboard setting). Default: none, such payments are not notified.
-    pub fn default_notify_url(mut self, url: impl Into<String>) -> Self {
-        self.default_notify_url = Some(url.into());
-        self
-    }
-
-    /// Lets notifications go to hosts other than loopback (default: refused).
-    pub fn allow_external_notify_urls(mut self, on: bool) -> Self {
-        self.allow_external = on;
-        self
-    }
-
-    /// Re-signs each resend with a fresh `request-time` (default: resends
-    /// carry the first attempt's time and signature).
-    pub fn fresh_request_time_on_resend(mut self, on: bool) -> Self {
-        self.fresh_request_time = on;
-        self
-    }
-
-    /// Signs gateway refusals (`INVALID_SIGNATURE`, `KEY_NOT_FOUND`,
-    /// `NO_INTERFACE_DEF`) too (default: unsigned, as Antom's gateway may send them).
-    pub fn sign_gateway_errors(mut self, on: bool) -> Self {
-        self.sign_gateway_errors = on;
-        self
-    }
-
-    /// Validity of a session when the request sets no
-    /// `paymentSessionExpiryTime` (default 1 h).
-    pub fn session_ttl(mut self, ttl: Duration) -> Self {
-        self.session_ttl = ttl;
-        self
-    }
-
-    /// Closes a payment still `PROCESSING` this long after its session was
-    /// created (Antom's clock, scaled), as [`MockAntom::expire`] does: `FAIL` /
-    /// `ORDER_IS_CLOSED`, notified. Antom closes unpaid orders after about 14
-    /// minutes; the default here is never, so that tests decide.
-    pub fn auto_expire_after(mut self, after: Duration) -> Self {
-        self.auto_expire_after = Some(after);
-        self
-    }
-
-    /// The base URL cashier links use, when the mock is reached through
-    /// another address (a container, a proxy).
-    pub fn public_base_url(mut self, url: impl Into<String>) -> Self {
-        self.public_base_url = Some(url.into().trim_end_matches('/').to_owned());
-        self
-    }
-
-    /// The address [`start`](Self::start) listens on (default 127.0.0.1:0).
-    pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.bind = addr;
-        self
-    }
-
-    /// The mock, not yet listening: use [`MockAntom::service`] or
-    /// [`MockAntom::router`], or [`MockAntom::start`].
-    pub fn build(self) -> MockAntom {
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let log = MockLog::default();
-        let antom_key = Arc::new(self.antom_key);
-        let clock = clock::Clock::new(self.time_scale);
-        let notifier = Notifier::new(
-            NotifierConfig {
-                client_id: self.client_id.clone(),
-                key: Arc::clone(&antom_key),
-                key_version: self.key_version,
-                wrong_key: Arc::new(self.wrong_key),
-                time_scale: self.time_scale,
-                notify_delay: self.notify_delay,
-                timeout: self.notification_timeout,
-                ack_policy: self.ack_policy,
-                allow_external: self.allow_external,
-                fresh_request_time: self.fresh_request_time,
-                clock: Arc::clone(&clock),
-            },
-            log.clone(),
-            shutdown_rx,
-        );
-        let runtime = OnceLock::new();
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let _ = runtime.set(handle);
-        }
-        let shared = Arc::new(Shared {
-            client_id: self.client_id,
-            merchant_keys: self.merchant_keys,
-            antom_key,
-            key_version: self.key_version,
-            rules: RwLock::new(Arc::new(RuleBook::new(self.rules))),
-            faults: RwLock::new(self.faults),
-            store: Mutex::new(Store::default()),
-            log,
-            notifier,
-            ids: IdGen::new(),
-            base_url: RwLock::new(self.public_base_url),
-            default_notify_url: self.default_notify_url,
-            sign_gateway_errors: self.sign_gateway_errors,
-            session_ttl: self.session_ttl,
-            auto_expire_after: self.auto_expire_after,
-            clock,
-            bind: self.bind,
-            runtime,
-            shutdown,
-        });
-        MockAntom { shared }
-    }
-
-    /// Builds and serves on 127.0.0.1 (an OS-assigned port unless [`bind`](Self::bind) says otherwise).
-    pub async fn start(self) -> std::io::Result<MockAntomHandle> {
-        let addr = self.bind;
-        self.build().start_on(addr).await
     }
 }

@@ -1,10 +1,11 @@
-//! Notification delivery: signed notifyPayment / notifyRefund POSTs with
+//! Notification delivery: signed notifyPayment / notifyRefund (and
+//! notifyDispute / notifyCapture) POSTs with
 //! Antom's retry schedule on a scaled clock, and [`send_notification`], the
 //! one-shot sender behind `antom notify`.
 //!
 //! # Delivery
 //!
-//! When a payment reaches a final status (or a refund is made), the mock POSTs
+//! When a payment reaches a final status (or a refund reaches its own), the mock POSTs
 //! the notification to the payment's `paymentNotifyUrl` (refunds: the
 //! refund's `refundNotifyUrl`, if any) with the headers Antom sends:
 //! `content-type`, `client-id`, `request-time` (ISO 8601) and

@@ -11,6 +11,14 @@
 //! | the session expires unpaid ([`expire`](super::MockAntom::expire)) | `FAIL` | `ORDER_IS_CLOSED` | `F` / `ORDER_IS_CLOSED` |
 //! | the merchant calls cancel | `CANCELLED` | — | none: the cancel answer is the result |
 //!
+//! A refund is `SUCCESS` at once (the refund API answers `S`), or, with
+//! [asynchronous refunds](super::MockAntomBuilder::async_refunds),
+//! `PROCESSING` until its delay passed (the refund API answers `U` /
+//! `REFUND_IN_PROCESS`), then `SUCCESS` (or `FAIL`, from
+//! [`MockAntom::complete_refund`](super::MockAntom::complete_refund)) and
+//! notified with `REFUND_RESULT`. A refund still processing counts against
+//! what can be refunded, as the amount is taken when Antom accepts it.
+//!
 //! Real Antom keeps a payment the buyer walked away from open until it closes
 //! it (about 14 minutes), then notifies `ORDER_IS_CLOSED`; the mock's
 //! **Cancel** button ends the payment at once so tests need not wait, with a
@@ -91,6 +99,16 @@ impl Payment {
             .map(|r| r.amount.value())
             .sum()
     }
+
+    /// Total of the refunds that succeeded or are still processing: what
+    /// can no longer be refunded.
+    pub(crate) fn reserved_refund_minor_units(&self) -> u64 {
+        self.refunds
+            .iter()
+            .filter(|r| r.status != RefundStatus::Fail)
+            .map(|r| r.amount.value())
+            .sum()
+    }
 }
 
 /// A refund as the mock holds it.
@@ -107,7 +125,7 @@ pub struct Refund {
     pub payment_request_id: String,
     /// `refundAmount`.
     pub amount: Amount,
-    /// `SUCCESS` (the mock refunds at once) or `FAIL`.
+    /// `SUCCESS`, `PROCESSING` (an asynchronous refund not yet done) or `FAIL`.
     pub status: RefundStatus,
     /// `refundTime`.
     pub refund_time: Option<String>,
@@ -115,6 +133,16 @@ pub struct Refund {
     pub refund_notify_url: Option<String>,
     /// `refundReason`.
     pub refund_reason: Option<String>,
+}
+
+/// How an asynchronous refund ends ([`MockAntom::complete_refund`](super::MockAntom::complete_refund)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// The refund succeeds: `SUCCESS`, notified `S` / `SUCCESS`.
+    Succeed,
+    /// The refund fails: `FAIL`, notified `F` / `PROCESS_FAIL`; the amount
+    /// can be refunded again.
+    Fail,
 }
 
 /// How a payment reacts to the buyer (set by the matching rule).
@@ -167,6 +195,15 @@ pub enum MockError {
         /// Its status.
         status: PaymentStatus,
     },
+    /// No refund has this `refundRequestId`.
+    UnknownRefund(String),
+    /// The refund already reached a final status.
+    RefundAlreadyFinal {
+        /// The refund's `refundRequestId`.
+        refund_request_id: String,
+        /// Its status.
+        status: RefundStatus,
+    },
 }
 
 impl std::fmt::Display for MockError {
@@ -177,6 +214,11 @@ impl std::fmt::Display for MockError {
                 payment_request_id,
                 status,
             } => write!(f, "payment {payment_request_id:?} is already {status}"),
+            MockError::UnknownRefund(id) => write!(f, "the mock Antom has no refund {id:?}"),
+            MockError::RefundAlreadyFinal {
+                refund_request_id,
+                status,
+            } => write!(f, "refund {refund_request_id:?} is already {status}"),
         }
     }
 }
@@ -247,6 +289,45 @@ impl Store {
             (None, Some(rid)) => refunds.into_iter().find(|r| r.refund_request_id == rid),
             (None, None) => None,
         }
+    }
+
+    /// Ends a `PROCESSING` refund; returns it with its payment's notification faults.
+    pub(crate) fn complete_refund(
+        &mut self,
+        refund_request_id: &str,
+        outcome: RefundOutcome,
+        now: &str,
+    ) -> Result<(Refund, Option<NotificationFaults>), MockError> {
+        let entry = self
+            .entries
+            .iter_mut()
+            .find(|e| {
+                e.payment
+                    .refunds
+                    .iter()
+                    .any(|r| r.refund_request_id == refund_request_id)
+            })
+            .ok_or_else(|| MockError::UnknownRefund(refund_request_id.to_owned()))?;
+        let refund = entry
+            .payment
+            .refunds
+            .iter_mut()
+            .find(|r| r.refund_request_id == refund_request_id)
+            .expect("the entry was found by this refund");
+        if refund.status.is_final() {
+            return Err(MockError::RefundAlreadyFinal {
+                refund_request_id: refund_request_id.to_owned(),
+                status: refund.status.clone(),
+            });
+        }
+        match outcome {
+            RefundOutcome::Succeed => {
+                refund.status = RefundStatus::Success;
+                refund.refund_time = Some(now.to_owned());
+            }
+            RefundOutcome::Fail => refund.status = RefundStatus::Fail,
+        }
+        Ok((refund.clone(), entry.faults.clone()))
     }
 
     /// Applies a buyer action to the payment with this `paymentRequestId`.

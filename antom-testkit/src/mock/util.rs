@@ -44,7 +44,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// Generates the ids Antom would: `paymentId`, `refundId`, `paymentSessionId`.
+/// Generates the ids Antom would: `paymentId`, `refundId`, `captureId`, `paymentSessionId`.
 #[derive(Debug)]
 pub(crate) struct IdGen {
     seed: u64,
@@ -84,6 +84,16 @@ impl IdGen {
     pub(crate) fn refund_id(&self) -> String {
         format!(
             "{}11301080{:012}{:04}",
+            compact(SystemTime::now()),
+            self.next(),
+            self.seed % 10_000
+        )
+    }
+
+    /// Digits, in the same style as payment ids.
+    pub(crate) fn capture_id(&self) -> String {
+        format!(
+            "{}11501080{:012}{:04}",
             compact(SystemTime::now()),
             self.next(),
             self.seed % 10_000

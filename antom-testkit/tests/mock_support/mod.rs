@@ -168,6 +168,16 @@ impl Merchant {
         Reply { status, headers, body }
     }
 
+    /// An unsigned POST of `body` to a full URL (the control API).
+    pub async fn post_raw(&self, url: &str, body: Vec<u8>) -> Reply {
+        let request = http::Request::post(url).body(Full::new(Bytes::from(body))).unwrap();
+        let response = self.http.request(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body }
+    }
+
     /// A form POST (a cashier button).
     pub async fn post_form(&self, url: &str, form: &str) -> Reply {
         let request = http::Request::post(url)

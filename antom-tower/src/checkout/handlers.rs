@@ -1,9 +1,6 @@
 //! The notify, orders and return route handlers (sessions: [`super::create_session`]).
 
-use antom_types::{
-    Amount, Notification, NotificationAck, NotifyPayment, NotifyType, ResultStatus, NOTIFICATION_ACK_SUCCESS,
-};
-use axum::body::Bytes;
+use antom_types::{Amount, NotificationAck, NOTIFICATION_ACK_SUCCESS};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reconcile::refresh_if_pending;
 use super::Checkout;
-use crate::store::{ApplyOutcome, Order as StoredOrder, PaymentOutcome, PaymentResult, ResultSource, StoreError};
+use crate::store::{Order as StoredOrder, StoreError};
 
 /// What `{prefix}/sessions` answers: what Antom's Web SDK needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,23 +68,6 @@ impl From<&StoredOrder> for OrderView {
     }
 }
 
-pub(crate) async fn notify(State(checkout): State<Checkout>, body: Bytes) -> Response {
-    // Handled on a task of its own: if Antom hangs up mid-request, the store
-    // write still finishes (and its resend is then a duplicate), rather than
-    // being dropped half-way.
-    match tokio::spawn(handle_notification(checkout, body)).await {
-        Ok(response) => response,
-        Err(e) => {
-            tracing::error!(error = %e, "notification handler failed");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "the notification could not be handled",
-            )
-        }
-    }
-}
-
 /// `GET {prefix}/ready`: 200 while the store takes writes, 503 otherwise.
 pub(crate) async fn ready(State(checkout): State<Checkout>) -> Response {
     match tokio::time::timeout(READY_TIMEOUT, checkout.inner.store.check_writable()).await {
@@ -106,84 +86,6 @@ pub(crate) async fn ready(State(checkout): State<Checkout>) -> Response {
 
 /// How long the readiness route waits for the store.
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-async fn handle_notification(checkout: Checkout, body: Bytes) -> Response {
-    let notification = match Notification::from_slice(&body) {
-        Ok(notification) => notification,
-        Err(e) => {
-            tracing::warn!(error = %e, "verified notification is not a valid notification body");
-            return error(StatusCode::BAD_REQUEST, "invalid_notification", &e.to_string());
-        }
-    };
-    match notification {
-        Notification::Payment(payment) => apply_payment_notification(&checkout, &payment).await,
-        Notification::Refund(refund) => {
-            // The checkout routes start no refunds; refunds made elsewhere (the
-            // Dashboard, the client) are acknowledged so Antom stops resending.
-            tracing::info!(refund_id = %refund.refund_id, status = %refund.refund_status, "refund notification acknowledged, not tracked by the checkout routes");
-            ack()
-        }
-        _ => {
-            tracing::info!("notification of a type the checkout routes do not handle acknowledged");
-            ack()
-        }
-    }
-}
-
-async fn apply_payment_notification(checkout: &Checkout, payment: &NotifyPayment) -> Response {
-    let result = PaymentResult {
-        payment_request_id: payment.payment_request_id.clone(),
-        payment_id: Some(payment.payment_id.clone()),
-        amount: payment.payment_amount,
-        outcome: notification_outcome(payment),
-        source: ResultSource::Notification,
-        result_code: Some(payment.result.result_code.to_string()),
-    };
-    match checkout.inner.store.apply_payment_result(&result).await {
-        Ok(outcome) => {
-            match outcome {
-                ApplyOutcome::Applied { from, to } => {
-                    tracing::info!(payment_request_id = %result.payment_request_id, %from, %to, "payment notification applied")
-                }
-                ApplyOutcome::AlreadyApplied { status } | ApplyOutcome::Ignored { status } => {
-                    tracing::debug!(payment_request_id = %result.payment_request_id, %status, "duplicate or stale payment notification")
-                }
-            }
-            // Acknowledged only now: the store has durably accepted the result.
-            ack()
-        }
-        Err(e @ StoreError::NotFound { .. }) => {
-            tracing::warn!(payment_request_id = %result.payment_request_id, "notification for an unknown order");
-            error(StatusCode::NOT_FOUND, "unknown_order", &e.to_string())
-        }
-        Err(e @ StoreError::AmountMismatch { .. }) => error(StatusCode::BAD_REQUEST, "amount_mismatch", &e.to_string()),
-        Err(e @ StoreError::IllegalTransition { .. }) => {
-            error(StatusCode::CONFLICT, "illegal_transition", &e.to_string())
-        }
-        Err(e) => store_error(e),
-    }
-}
-
-/// How a payment notification moves the order.
-pub(crate) fn notification_outcome(payment: &NotifyPayment) -> PaymentOutcome {
-    let is_result = payment.notify_type == NotifyType::PaymentResult;
-    match &payment.result.result_status {
-        ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
-        ResultStatus::Failed if is_result => failure_outcome(payment.result.result_code.as_str()),
-        _ => PaymentOutcome::Processing,
-    }
-}
-
-/// A closed unpaid order is expired, not failed: the buyer never paid.
-pub(crate) fn failure_outcome(result_code: &str) -> PaymentOutcome {
-    if result_code.contains("EXPIRED") || result_code == "ORDER_IS_CLOSED" || result_code == "ORDER_CLOSED" {
-        PaymentOutcome::Expired
-    } else if result_code.contains("CANCEL") {
-        PaymentOutcome::Cancelled
-    } else {
-        PaymentOutcome::Failed
-    }
-}
 
 pub(crate) async fn get_order(State(checkout): State<Checkout>, Path(order_id): Path<String>) -> Response {
     match load_order(&checkout, &order_id).await {
@@ -236,7 +138,7 @@ async fn load_order(checkout: &Checkout, order_id: &str) -> Result<Option<Stored
 }
 
 /// The exact acknowledgement Antom expects; anything else makes it resend.
-fn ack() -> Response {
+pub(crate) fn ack() -> Response {
     debug_assert_eq!(
         serde_json::to_string(&NotificationAck::success()).ok().as_deref(),
         Some(NOTIFICATION_ACK_SUCCESS)
@@ -254,7 +156,7 @@ pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// A store failure: 503 when transient (for the notify route, Antom resends).
-fn store_error(e: StoreError) -> Response {
+pub(crate) fn store_error(e: StoreError) -> Response {
     if e.is_transient() {
         tracing::error!(error = %e, "order store unavailable");
         error(

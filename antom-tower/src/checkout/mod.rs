@@ -44,9 +44,12 @@
 
 pub mod create_session;
 mod handlers;
+mod notification;
 pub mod pricing;
 mod rate_limit;
 mod reconcile;
+mod reconcile_refunds;
+pub mod refunds;
 mod return_page;
 mod session;
 
@@ -58,6 +61,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use handlers::{CreateSessionResponse, OrderView};
+pub use notification::{ReplayError, Replayed};
 pub use pricing::{ClientAmount, PriceOrder, PricedOrder, PricingError, PricingRequest};
 pub use rate_limit::SessionRateLimit;
 pub use reconcile::{ReconcileReport, Reconciler, DEFAULT_EXPIRY_GRACE};
@@ -67,7 +71,7 @@ use crate::client::{AntomClient, BuildError};
 use crate::config::AntomConfig;
 use crate::signing::PublicKeyRing;
 use crate::store::idempotency::MIN_IDEMPOTENCY_RETENTION;
-use crate::store::OrderStore;
+use crate::store::{ConsumerHandle, EventConsumer, OrderEvent, OrderStore};
 use crate::verify_notification::VerifyNotificationLayer;
 
 /// Antom's polling guidance: at most one inquiryPayment every 2 seconds.
@@ -75,6 +79,9 @@ pub const DEFAULT_INQUIRY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How long a repeated `Idempotency-Key` waits for the first request's answer by default.
 pub const DEFAULT_IDEMPOTENCY_WAIT: Duration = Duration::from_secs(15);
+
+/// How long settled notifications stay in the inbox by default: 90 days.
+pub const DEFAULT_INBOX_RETENTION: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
 /// The checkout routes and what they share. Cheap to clone.
 #[derive(Clone)]
@@ -100,6 +107,8 @@ pub(crate) struct Inner {
     pub(crate) idempotency_wait: Duration,
     pub(crate) idempotency_retention: Duration,
     pub(crate) last_maintenance_ms: AtomicI64,
+    pub(crate) acknowledge_unhandled: bool,
+    pub(crate) inbox_retention: Duration,
 }
 
 /// A missing or invalid checkout setting.
@@ -164,7 +173,7 @@ impl Checkout {
             .route(&format!("{p}/sessions"), sessions)
             .route(
                 &format!("{p}/notify"),
-                post(handlers::notify).route_layer(self.inner.notify_layer.clone()),
+                post(notification::notify).route_layer(self.inner.notify_layer.clone()),
             )
             .route(&format!("{p}/orders/{{id}}"), get(handlers::get_order))
             .route(&format!("{p}/return"), get(handlers::return_page))
@@ -185,6 +194,36 @@ impl Checkout {
     /// A reconciliation task over this checkout's store and client.
     pub fn reconciler(&self) -> Reconciler {
         Reconciler::new(self.clone())
+    }
+
+    /// Runs `handler` on every order event (paid, refunded, disputed...),
+    /// at least once, as the outbox consumer named `default`: see
+    /// [`EventConsumer`] for the guarantees. For several consumers (shipping,
+    /// accounting), use [`event_consumer`](Self::event_consumer) with a name each.
+    ///
+    /// ```no_run
+    /// # async fn run(checkout: antom_tower::checkout::Checkout) {
+    /// use antom_tower::store::OrderEventKind;
+    /// let _fulfilment = checkout.on_event(|event| async move {
+    ///     if event.kind == OrderEventKind::Paid {
+    ///         println!("order {} is paid: ship it", event.order_id);
+    ///     }
+    ///     Ok::<(), std::io::Error>(())
+    /// });
+    /// # }
+    /// ```
+    pub fn on_event<F, Fut, E>(&self, handler: F) -> ConsumerHandle
+    where
+        F: Fn(OrderEvent) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<crate::error::BoxError> + 'static,
+    {
+        self.event_consumer("default").spawn(handler)
+    }
+
+    /// An outbox consumer called `name` over this checkout's store.
+    pub fn event_consumer(&self, name: impl Into<String>) -> EventConsumer {
+        EventConsumer::new(Arc::clone(&self.inner.store), name)
     }
 }
 
@@ -207,6 +246,8 @@ pub struct CheckoutBuilder {
     rate_limit: Option<SessionRateLimit>,
     idempotency_wait: Option<Duration>,
     idempotency_retention: Option<Duration>,
+    acknowledge_unhandled: Option<bool>,
+    inbox_retention: Option<Duration>,
 }
 
 impl CheckoutBuilder {
@@ -323,6 +364,25 @@ impl CheckoutBuilder {
         self
     }
 
+    /// Whether the notify route acknowledges a notification of a type the
+    /// checkout does not act on, once it is stored in the inbox (default
+    /// `true`). With `false` it answers 422, so Antom resends it for 24 hours
+    /// (for integrations that handle such types elsewhere and want the resends).
+    pub fn acknowledge_unhandled(mut self, acknowledge: bool) -> Self {
+        self.acknowledge_unhandled = Some(acknowledge);
+        self
+    }
+
+    /// How long settled inbox entries (applied, duplicate, ignored, not
+    /// handled) are kept after their last delivery (default
+    /// [`DEFAULT_INBOX_RETENTION`]); the reconciler removes older ones at
+    /// each sweep. Refused and unmatched entries stay until a replay settles
+    /// them. At least one day: Antom resends for 24 hours.
+    pub fn inbox_retention(mut self, retention: Duration) -> Self {
+        self.inbox_retention = Some(retention.max(Duration::from_secs(24 * 60 * 60)));
+        self
+    }
+
     /// Builds the checkout.
     pub fn build(self) -> Result<Checkout, CheckoutBuildError> {
         let prefix = self.prefix.unwrap_or_default();
@@ -374,6 +434,8 @@ impl CheckoutBuilder {
                 idempotency_wait: self.idempotency_wait.unwrap_or(DEFAULT_IDEMPOTENCY_WAIT),
                 idempotency_retention: self.idempotency_retention.unwrap_or(MIN_IDEMPOTENCY_RETENTION),
                 last_maintenance_ms: AtomicI64::new(0),
+                acknowledge_unhandled: self.acknowledge_unhandled.unwrap_or(true),
+                inbox_retention: self.inbox_retention.unwrap_or(DEFAULT_INBOX_RETENTION),
             }),
         })
     }

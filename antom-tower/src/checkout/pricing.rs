@@ -33,7 +33,7 @@ use async_trait::async_trait;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// What the pricing hook is given: the front end's JSON and the request's parts.
 #[derive(Debug, Clone)]

@@ -21,7 +21,6 @@ use std::time::Duration;
 use antom_types::{CancelRequest, InquiryPaymentRequest, InquiryPaymentResponse, PaymentStatus};
 use tokio::task::JoinHandle;
 
-use super::handlers::failure_outcome;
 use super::Checkout;
 use crate::client::ClientError;
 use crate::store::{InquiryClaim, Order, OrderStatus, PaymentOutcome, PaymentResult, ResultSource, StoreError};
@@ -63,6 +62,13 @@ pub struct ReconcileReport {
     pub expired: usize,
     /// Inquiries or store writes that failed (retried next sweep).
     pub errors: usize,
+    /// Pending refunds looked at (inquiryRefund).
+    pub refunds_checked: usize,
+    /// Of those: refunds that reached their result.
+    pub refunds_settled: usize,
+    /// Refunds the store could not place that were found in an order's
+    /// inquiryPayment transactions and applied.
+    pub refunds_matched: usize,
 }
 
 /// The default grace after a session's expiry before an unpaid order is closed.
@@ -173,10 +179,33 @@ impl Reconciler {
                 tracing::debug!(error = %e, "could not release reconciliation leases");
             }
         }
-        if report.checked > 0 {
+        self.sweep_refunds(&mut report, &mut pace).await;
+        self.match_unmatched_refunds(&mut report, &mut pace).await;
+        let retention = crate::store::InboxRetention {
+            received_before_ms: crate::store::now_ms().saturating_sub(millis(self.checkout.inner.inbox_retention)),
+            include_unsettled: false,
+        };
+        match store.purge_inbox(&retention).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::debug!(purged, "old settled notifications removed from the inbox"),
+            Err(e) => tracing::debug!(error = %e, "could not purge the inbox"),
+        }
+        if report.checked > 0 || report.refunds_checked > 0 {
             tracing::info!(?report, "reconciliation sweep");
         }
         report
+    }
+
+    pub(crate) fn checkout(&self) -> &Checkout {
+        &self.checkout
+    }
+
+    pub(crate) fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    pub(crate) fn min_age_ms(&self) -> i64 {
+        millis(self.min_age)
     }
 
     /// Runs sweeps forever on a tokio task.
@@ -229,13 +258,20 @@ async fn close_expired(checkout: &Checkout, order: &Order) -> Result<Order, Sett
     .await
 }
 
-fn millis(duration: Duration) -> i64 {
+pub(crate) fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// For the orders route: if the order is not final and was not inquired in the
 /// last interval, asks Antom once and applies a final answer. Never fails: on
 /// any error the stored order is returned as it is.
+pub(crate) async fn refresh_now(checkout: &Checkout, order: Order) -> Order {
+    match settle(checkout, &order, ResultSource::Inquiry).await {
+        Ok(Some(updated)) => updated,
+        _ => order,
+    }
+}
+
 pub(crate) async fn refresh_if_pending(checkout: &Checkout, order: Order) -> Order {
     if order.status.is_final() {
         return order;
@@ -285,6 +321,7 @@ async fn settle(checkout: &Checkout, order: &Order, source: ResultSource) -> Res
             return Err(SettleError::Client);
         }
     };
+    super::reconcile_refunds::apply_refund_transactions(checkout, order, &response, source).await;
     let Some(outcome) = inquiry_outcome(&response) else {
         return Ok(None);
     };
@@ -336,7 +373,7 @@ async fn apply(
 pub(crate) fn inquiry_outcome(response: &InquiryPaymentResponse) -> Option<PaymentOutcome> {
     match response.payment_status.as_ref()? {
         PaymentStatus::Success => Some(PaymentOutcome::Succeeded),
-        PaymentStatus::Fail => Some(failure_outcome(
+        PaymentStatus::Fail => Some(PaymentOutcome::of_failure_code(
             response.payment_result_code.as_ref().map(|c| c.as_str()).unwrap_or(""),
         )),
         PaymentStatus::Cancelled => Some(PaymentOutcome::Cancelled),

@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 use antom_types::ApiResult;
 use http::StatusCode;
 
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// The error of every [`AntomClient`](super::AntomClient) call.
 ///

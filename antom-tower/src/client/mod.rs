@@ -51,10 +51,10 @@ pub use endpoint::{Environment, Region, UnknownEnvironment, UnknownRegion};
 pub use error::{ClientError, UnknownCause};
 pub use retry::AntomRetryPolicy;
 
+use crate::error::BoxError;
 use crate::sign_request::SignRequestLayer;
 use crate::signing::{KeyVersion, PrivateKey, PublicKeyRing, Signer};
 use crate::verify_response::VerifyResponseLayer;
-use crate::BoxError;
 
 /// The HTTP service the client's layers run over: buffered request in, any body out.
 pub type HttpService = BoxCloneSyncService<

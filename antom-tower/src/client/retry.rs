@@ -10,7 +10,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 
 use super::error::{is_retryable_error, response_result_status};
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// Retries network errors, timeouts, HTTP 5xx and 429, and `resultStatus` `U`,
 /// with exponential backoff and jitter. Never retries an `F` result, a 4xx, or a

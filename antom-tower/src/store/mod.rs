@@ -47,8 +47,13 @@ use std::sync::Arc;
 use antom_types::Amount;
 use async_trait::async_trait;
 
+pub mod consumer;
+pub mod effects;
+pub mod events;
 pub mod idempotency;
+pub mod inbox;
 mod memory;
+pub mod records;
 pub mod state;
 
 #[cfg(feature = "postgres")]
@@ -56,15 +61,22 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use consumer::{ConsumerHandle, EventConsumer};
+pub use effects::Effect;
+pub use events::{EventClaim, OrderEvent, OrderEventKind};
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, IdempotentResponse, NewIdempotencyKey};
+pub use inbox::{InboundNotification, InboxEntry, InboxOutcome, InboxQuery, InboxRetention, Recorded};
 pub use memory::MemoryOrderStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOrderStore, DEFAULT_ACQUIRE_TIMEOUT};
+pub use records::{
+    CaptureRecord, CaptureResult, DisputeRecord, DisputeUpdate, NewRefund, RefundClaim, RefundRecord, RefundState,
+};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteOrderStore;
 
 /// A boxed error from a storage backend (the crate's [`BoxError`]).
-pub use crate::BoxError;
+pub use crate::error::BoxError;
 
 /// The state of an order.
 ///
@@ -349,6 +361,48 @@ impl PaymentOutcome {
     }
 }
 
+impl PaymentOutcome {
+    /// How a payment notification moves its order: a `PAYMENT_RESULT` with
+    /// `S` is paid; with `F` failed, cancelled or expired by its result code
+    /// ([`PaymentOutcome::of_failure_code`]); anything else
+    /// (`PAYMENT_PENDING`, `U`) is still processing.
+    pub fn of_notification(payment: &antom_types::NotifyPayment) -> PaymentOutcome {
+        use antom_types::{NotifyType, ResultStatus};
+        let is_result = payment.notify_type == NotifyType::PaymentResult;
+        match &payment.result.result_status {
+            ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
+            ResultStatus::Failed if is_result => PaymentOutcome::of_failure_code(payment.result.result_code.as_str()),
+            _ => PaymentOutcome::Processing,
+        }
+    }
+
+    /// A failed payment's outcome by its result code: a closed unpaid order
+    /// is expired, not failed (the buyer never paid); a cancelled one cancelled.
+    pub fn of_failure_code(result_code: &str) -> PaymentOutcome {
+        if result_code.contains("EXPIRED") || result_code == "ORDER_IS_CLOSED" || result_code == "ORDER_CLOSED" {
+            PaymentOutcome::Expired
+        } else if result_code.contains("CANCEL") {
+            PaymentOutcome::Cancelled
+        } else {
+            PaymentOutcome::Failed
+        }
+    }
+}
+
+impl PaymentResult {
+    /// The result a verified payment notification carries.
+    pub fn from_notification(payment: &antom_types::NotifyPayment) -> PaymentResult {
+        PaymentResult {
+            payment_request_id: payment.payment_request_id.clone(),
+            payment_id: Some(payment.payment_id.clone()),
+            amount: payment.payment_amount,
+            outcome: PaymentOutcome::of_notification(payment),
+            source: ResultSource::Notification,
+            result_code: Some(payment.result.result_code.to_string()),
+        }
+    }
+}
+
 /// A payment result learned from Antom, to apply to the order with the
 /// same `payment_request_id`. Build it only from a verified notification or
 /// an `inquiryPayment` answer, never from the browser.
@@ -383,11 +437,14 @@ pub enum RefundOutcome {
 /// `inquiryRefund` answer), for the order with `payment_request_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundResult {
-    /// The `paymentRequestId` of the refunded order.
-    pub payment_request_id: String,
+    /// The `paymentRequestId` of the refunded order, when the source names
+    /// it (inquiryPayment's transactions do; notifyRefund does not: the store
+    /// then finds the order by `refund_request_id`).
+    pub payment_request_id: Option<String>,
     /// Antom's `refundId`: each distinct refund id is counted exactly once.
     pub refund_id: String,
-    /// The merchant's `refundRequestId`, for the record.
+    /// The merchant's `refundRequestId`: links the result to the refund
+    /// recorded by [`OrderStore::create_refund`].
     pub refund_request_id: Option<String>,
     /// The refunded amount; must be in the order's currency.
     pub amount: Amount,
@@ -395,6 +452,8 @@ pub struct RefundResult {
     pub outcome: RefundOutcome,
     /// Where the result came from.
     pub source: ResultSource,
+    /// Antom's `resultCode` of a failure, for the record.
+    pub result_code: Option<String>,
 }
 
 /// What applying a result did. Every variant means the result is durably
@@ -419,6 +478,12 @@ pub enum ApplyOutcome {
     /// A stale or non-final result arriving after a final one (out of order,
     /// harmless), or a refund that did not succeed: nothing changed.
     Ignored {
+        /// The order's (unchanged) status.
+        status: OrderStatus,
+    },
+    /// A fact about the order was recorded without changing its status: a
+    /// dispute, a capture, a refund that failed. One event was written.
+    Recorded {
         /// The order's (unchanged) status.
         status: OrderStatus,
     },
@@ -510,11 +575,27 @@ pub enum StoreError {
     RefundExceedsOrder {
         /// The order's amount.
         order_amount: Amount,
-        /// Minor units refunded so far.
+        /// Minor units refunded so far (for a new refund: refunded or
+        /// reserved by pending refunds).
         refunded: u64,
         /// The refund's amount.
         received: Amount,
     },
+    /// The order cannot be refunded in its status (it is not paid).
+    #[error("an order in status {status} cannot be refunded")]
+    NotRefundable {
+        /// The order's status.
+        status: OrderStatus,
+    },
+    /// A `refundRequestId` already names another refund (another order or amount).
+    #[error("refundRequestId {refund_request_id:?} already names another refund")]
+    RefundRequestConflict {
+        /// The `refundRequestId`.
+        refund_request_id: String,
+    },
+    /// The input is not valid (a consumer name, a zero refund...).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// The stored data cannot be read back (an unknown status name, a bad
     /// currency code): not transient.
     #[error("corrupt stored data: {0}")]
@@ -614,7 +695,9 @@ pub trait OrderStore: Send + Sync + 'static {
     /// currency differs from the order's, and ([`StoreError::IllegalTransition`])
     /// one that contradicts a final state; [`StoreError::NotFound`] for an
     /// unknown `paymentRequestId`. See [`state::decide`] for the table.
-    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError>;
+    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
+        self.apply_effect(&Effect::Payment(result.clone())).await
+    }
 
     /// Applies a refund result to a paid order: a succeeded refund adds its
     /// minor units once per distinct refund id and moves the order to
@@ -622,7 +705,88 @@ pub trait OrderStore: Send + Sync + 'static {
     /// currency ([`StoreError::AmountMismatch`]), one past the order's amount
     /// ([`StoreError::RefundExceedsOrder`]) and one on an unpaid order
     /// ([`StoreError::IllegalTransition`]). See [`state::plan_refund`].
-    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError>;
+    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
+        self.apply_effect(&Effect::Refund(result.clone())).await
+    }
+
+    /// Applies an effect (a payment, refund, dispute or capture result) to
+    /// its order, with the rules of the [module documentation](self) and the
+    /// plan of [`effects::plan`]; writes the outbox event of every change in
+    /// the same transaction. Refusals are errors
+    /// ([`StoreError::AmountMismatch`], [`StoreError::IllegalTransition`],
+    /// [`StoreError::RefundExceedsOrder`], [`StoreError::NotFound`]) and
+    /// change nothing. A successful refund result settles the inbox entry of
+    /// its `REFUND_RESULT` notification if that was [`InboxOutcome::Unmatched`].
+    async fn apply_effect(&self, effect: &Effect) -> Result<ApplyOutcome, StoreError>;
+
+    /// Stores a verified notification in the inbox and applies its effect,
+    /// in one transaction where the store has them. A refusal is recorded as
+    /// [`InboxOutcome::Refused`] (or [`InboxOutcome::Unmatched`] for a refund
+    /// the store cannot place) and answered in [`Recorded::result`]; only a
+    /// store failure is an `Err`, and then nothing is stored.
+    async fn record_notification(
+        &self,
+        notification: &InboundNotification,
+        effect: &Effect,
+    ) -> Result<Recorded, StoreError>;
+
+    /// One inbox entry.
+    async fn inbox_entry(&self, id: u64) -> Result<Option<InboxEntry>, StoreError>;
+
+    /// Inbox entries, newest first, filtered by `query`.
+    async fn inbox_entries(&self, query: &InboxQuery) -> Result<Vec<InboxEntry>, StoreError>;
+
+    /// Removes old inbox entries (see [`InboxRetention`]); answers how many.
+    async fn purge_inbox(&self, retention: &InboxRetention) -> Result<u64, StoreError>;
+
+    /// Records a refund as pending before Antom is asked, after
+    /// [`effects::plan_new_refund`]'s checks: the order is paid
+    /// ([`StoreError::NotRefundable`]), in the refund's currency, and has
+    /// room for it beside what is refunded and what pending refunds reserve
+    /// ([`StoreError::RefundExceedsOrder`]). The same refund again answers
+    /// [`RefundClaim::Existing`]; another refund under the same
+    /// `refundRequestId` is [`StoreError::RefundRequestConflict`].
+    async fn create_refund(&self, refund: &NewRefund) -> Result<RefundClaim, StoreError>;
+
+    /// The refund with that `refundRequestId`.
+    async fn refund(&self, refund_request_id: &str) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// An order's refunds, oldest first.
+    async fn refunds(&self, order_id: &str) -> Result<Vec<RefundRecord>, StoreError>;
+
+    /// Refunds still pending, oldest first (for reconciliation with inquiryRefund).
+    async fn pending_refunds(&self, limit: usize) -> Result<Vec<RefundRecord>, StoreError>;
+
+    /// Paid orders that may hold a refund the store has not matched:
+    /// `currency`, amount at least `min_amount` minor units, not fully
+    /// refunded, created at or after `created_since_ms`; newest first.
+    async fn refund_candidates(
+        &self,
+        currency: &str,
+        min_amount: u64,
+        created_since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Order>, StoreError>;
+
+    /// An order's disputes, oldest first.
+    async fn disputes(&self, order_id: &str) -> Result<Vec<DisputeRecord>, StoreError>;
+
+    /// An order's captures, oldest first.
+    async fn captures(&self, order_id: &str) -> Result<Vec<CaptureRecord>, StoreError>;
+
+    /// An order's outbox events, oldest first.
+    async fn order_events(&self, order_id: &str) -> Result<Vec<OrderEvent>, StoreError>;
+
+    /// Claims a batch of events for a consumer (see [`events`]): events the
+    /// consumer has not acknowledged and nobody under its name holds a live
+    /// lease on, oldest first, now leased until `claim.lease_until_ms`.
+    async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<OrderEvent>, StoreError>;
+
+    /// Acknowledges handled events: the consumer never gets them again.
+    async fn ack_events(&self, consumer: &str, seqs: &[u64]) -> Result<(), StoreError>;
+
+    /// Hands claimed events back: claimable again from `retry_at_ms` on.
+    async fn retry_events(&self, consumer: &str, seqs: &[u64], retry_at_ms: i64) -> Result<(), StoreError>;
 
     /// Up to `limit` orders still `Created` or `Pending`, oldest first.
     async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError>;
@@ -697,6 +861,54 @@ macro_rules! forward_order_store {
             async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
                 (**self).apply_refund_result(result).await
             }
+            async fn apply_effect(&self, effect: &Effect) -> Result<ApplyOutcome, StoreError> {
+                (**self).apply_effect(effect).await
+            }
+            async fn record_notification(&self, notification: &InboundNotification, effect: &Effect) -> Result<Recorded, StoreError> {
+                (**self).record_notification(notification, effect).await
+            }
+            async fn inbox_entry(&self, id: u64) -> Result<Option<InboxEntry>, StoreError> {
+                (**self).inbox_entry(id).await
+            }
+            async fn inbox_entries(&self, query: &InboxQuery) -> Result<Vec<InboxEntry>, StoreError> {
+                (**self).inbox_entries(query).await
+            }
+            async fn purge_inbox(&self, retention: &InboxRetention) -> Result<u64, StoreError> {
+                (**self).purge_inbox(retention).await
+            }
+            async fn create_refund(&self, refund: &NewRefund) -> Result<RefundClaim, StoreError> {
+                (**self).create_refund(refund).await
+            }
+            async fn refund(&self, refund_request_id: &str) -> Result<Option<RefundRecord>, StoreError> {
+                (**self).refund(refund_request_id).await
+            }
+            async fn refunds(&self, order_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+                (**self).refunds(order_id).await
+            }
+            async fn pending_refunds(&self, limit: usize) -> Result<Vec<RefundRecord>, StoreError> {
+                (**self).pending_refunds(limit).await
+            }
+            async fn refund_candidates(&self, currency: &str, min_amount: u64, created_since_ms: i64, limit: usize) -> Result<Vec<Order>, StoreError> {
+                (**self).refund_candidates(currency, min_amount, created_since_ms, limit).await
+            }
+            async fn disputes(&self, order_id: &str) -> Result<Vec<DisputeRecord>, StoreError> {
+                (**self).disputes(order_id).await
+            }
+            async fn captures(&self, order_id: &str) -> Result<Vec<CaptureRecord>, StoreError> {
+                (**self).captures(order_id).await
+            }
+            async fn order_events(&self, order_id: &str) -> Result<Vec<OrderEvent>, StoreError> {
+                (**self).order_events(order_id).await
+            }
+            async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<OrderEvent>, StoreError> {
+                (**self).claim_events(claim).await
+            }
+            async fn ack_events(&self, consumer: &str, seqs: &[u64]) -> Result<(), StoreError> {
+                (**self).ack_events(consumer, seqs).await
+            }
+            async fn retry_events(&self, consumer: &str, seqs: &[u64], retry_at_ms: i64) -> Result<(), StoreError> {
+                (**self).retry_events(consumer, seqs, retry_at_ms).await
+            }
             async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
                 (**self).list_pending(limit).await
             }
@@ -747,275 +959,6 @@ pub(crate) fn now_ms() -> i64 {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const MAX_CAS_ATTEMPTS: usize = 16;
 
-/// Shared helpers for the SQL stores: row conversions.
+/// Shared helpers and the one implementation of the SQL stores.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) mod sql {
-    use super::*;
-    use antom_types::Currency;
-
-    /// The columns of an order row, as the SQL stores read them.
-    pub(crate) struct OrderRow {
-        pub order_id: String,
-        pub payment_request_id: String,
-        pub amount_minor: i64,
-        pub currency: String,
-        pub description: String,
-        pub payment_method_type: String,
-        pub buyer_id: Option<String>,
-        pub status: String,
-        pub payment_id: Option<String>,
-        pub refunded_minor: i64,
-        pub created_at_ms: i64,
-        pub updated_at_ms: i64,
-        pub version: i64,
-        pub session_expires_at_ms: Option<i64>,
-        pub last_inquiry_at_ms: Option<i64>,
-    }
-
-    pub(crate) const ORDER_COLUMNS: &str = "order_id, payment_request_id, amount_minor, currency, description, \
-         payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version, \
-         session_expires_at_ms, last_inquiry_at_ms";
-
-    pub(crate) const CHANGE_COLUMNS: &str =
-        "order_id, version, from_status, to_status, source, refund_id, refund_amount_minor, result_code, at_ms";
-
-    fn unsigned(what: &str, value: i64) -> Result<u64, StoreError> {
-        u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what}: {value}")))
-    }
-
-    pub(crate) fn signed(value: u64) -> Result<i64, StoreError> {
-        i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("value {value} does not fit a BIGINT")))
-    }
-
-    impl OrderRow {
-        pub(crate) fn into_order(self) -> Result<Order, StoreError> {
-            let currency = Currency::new(&self.currency)
-                .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.order_id)))?;
-            let amount = Amount::new(currency, unsigned("amount", self.amount_minor)?)
-                .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.order_id)))?;
-            let status = self
-                .status
-                .parse::<OrderStatus>()
-                .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.order_id)))?;
-            Ok(Order {
-                order_id: self.order_id,
-                payment_request_id: self.payment_request_id,
-                amount,
-                description: self.description,
-                payment_method_type: self.payment_method_type,
-                buyer_id: self.buyer_id,
-                status,
-                payment_id: self.payment_id,
-                refunded: unsigned("refunded", self.refunded_minor)?,
-                created_at_ms: self.created_at_ms,
-                updated_at_ms: self.updated_at_ms,
-                version: unsigned("version", self.version)?,
-                session_expires_at_ms: self.session_expires_at_ms,
-                last_inquiry_at_ms: self.last_inquiry_at_ms,
-            })
-        }
-    }
-
-    /// A write transaction on a pooled connection, begun and ended with plain
-    /// `BEGIN` / `COMMIT` / `ROLLBACK` statements.
-    ///
-    /// Why not sqlx's `Transaction`: after a write error (a full disk, an I/O
-    /// error) SQLite has already rolled back, sqlx's own `ROLLBACK` then fails
-    /// and leaves the connection marked as inside a transaction, so every later
-    /// write on it fails; and a future dropped mid-transaction (a client that
-    /// hung up) hands the connection back to the pool. Here a connection whose
-    /// transaction did not end cleanly is closed instead of returned: the
-    /// database rolls back what was not committed, and the pool opens a fresh
-    /// connection for the next caller.
-    pub(crate) struct WriteTx<DB: sqlx::Database> {
-        conn: sqlx::pool::PoolConnection<DB>,
-        open: bool,
-    }
-
-    impl<DB: sqlx::Database> WriteTx<DB>
-    where
-        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    {
-        /// Takes a connection from `pool` and runs `begin` on it.
-        pub(crate) async fn begin(pool: &sqlx::Pool<DB>, begin: &'static str) -> Result<Self, StoreError> {
-            let conn = pool.acquire().await.map_err(db_err)?;
-            // Marked open before BEGIN is sent: if it fails or is dropped half-way, the state is unknown.
-            let mut tx = WriteTx { conn, open: true };
-            sqlx::Executor::execute(&mut *tx.conn, begin).await.map_err(db_err)?;
-            Ok(tx)
-        }
-
-        /// The connection, for the statements of the transaction.
-        pub(crate) fn conn(&mut self) -> &mut DB::Connection {
-            &mut self.conn
-        }
-
-        /// Commits; `Ok` once the database says the change is durable.
-        pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
-            sqlx::Executor::execute(&mut *self.conn, "COMMIT")
-                .await
-                .map_err(db_err)?;
-            self.open = false;
-            Ok(())
-        }
-
-        /// Rolls back.
-        pub(crate) async fn rollback(mut self) -> Result<(), StoreError> {
-            sqlx::Executor::execute(&mut *self.conn, "ROLLBACK")
-                .await
-                .map_err(db_err)?;
-            self.open = false;
-            Ok(())
-        }
-    }
-
-    impl<DB: sqlx::Database> Drop for WriteTx<DB> {
-        fn drop(&mut self) {
-            if self.open {
-                tracing::debug!("closing a store connection whose transaction did not end cleanly");
-                self.conn.close_on_drop();
-            }
-        }
-    }
-
-    /// Claims orders for reconciliation ([`OrderStore::claim_for_inquiry`]) in
-    /// one statement, the same in both dialects but for the row lock PostgreSQL
-    /// takes to skip what another instance is claiming (`lock`). Parameters:
-    /// `$1` now, `$2` lease until, `$3` created before, `$4` inquired before,
-    /// `$5` limit.
-    pub(crate) fn claim_sql(lock: &str) -> String {
-        format!(
-            "UPDATE antom_orders SET last_inquiry_at_ms = $1, inquiry_lease_until_ms = $2 \
-             WHERE seq IN (SELECT seq FROM antom_orders WHERE status IN ('created', 'pending') \
-             AND created_at_ms <= $3 AND (last_inquiry_at_ms IS NULL OR last_inquiry_at_ms < $4) \
-             AND (inquiry_lease_until_ms IS NULL OR inquiry_lease_until_ms <= $1) \
-             ORDER BY last_inquiry_at_ms NULLS FIRST, seq LIMIT $5{lock}) \
-             RETURNING {ORDER_COLUMNS}"
-        )
-    }
-
-    /// Releases a claim's leases ([`OrderStore::release_inquiry_claims`]) on
-    /// `ids` orders, both dialects. `$1`: the lease; `$2`...: the order ids.
-    pub(crate) fn release_sql(ids: usize) -> String {
-        let placeholders: Vec<String> = (0..ids).map(|i| format!("${}", i + 2)).collect();
-        format!(
-            "UPDATE antom_orders SET inquiry_lease_until_ms = NULL \
-             WHERE inquiry_lease_until_ms = $1 AND order_id IN ({})",
-            placeholders.join(", ")
-        )
-    }
-
-    /// Sorts claimed orders as the claim chose them (`RETURNING` keeps no order).
-    pub(crate) fn sort_claimed(orders: &mut [Order]) {
-        orders.sort_by_key(|o| (o.created_at_ms, o.order_id.clone()));
-    }
-
-    /// The readiness write ([`OrderStore::check_writable`]), both dialects. `$1`: now.
-    pub(crate) const HEALTH_SQL: &str = "INSERT INTO antom_store_health (id, checked_at_ms) VALUES (1, $1) \
-         ON CONFLICT (id) DO UPDATE SET checked_at_ms = excluded.checked_at_ms";
-
-    /// Maps a sqlx error: undecodable data is [`StoreError::Corrupt`],
-    /// everything else (I/O, pool, database errors) [`StoreError::Unavailable`].
-    pub(crate) fn db_err(error: sqlx::Error) -> StoreError {
-        match error {
-            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
-                StoreError::Corrupt(error.to_string())
-            }
-            other => StoreError::Unavailable(Box::new(other)),
-        }
-    }
-
-    /// Whether the error is a unique constraint violation.
-    pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-        matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-    }
-
-    /// Reads an [`Order`] from a row with [`ORDER_COLUMNS`] (any backend).
-    macro_rules! order_from_row {
-        ($row:expr) => {{
-            use sqlx::Row as _;
-            let row = $row;
-            let read = || -> Result<$crate::store::sql::OrderRow, sqlx::Error> {
-                Ok($crate::store::sql::OrderRow {
-                    order_id: row.try_get("order_id")?,
-                    payment_request_id: row.try_get("payment_request_id")?,
-                    amount_minor: row.try_get("amount_minor")?,
-                    currency: row.try_get("currency")?,
-                    description: row.try_get("description")?,
-                    payment_method_type: row.try_get("payment_method_type")?,
-                    buyer_id: row.try_get("buyer_id")?,
-                    status: row.try_get("status")?,
-                    payment_id: row.try_get("payment_id")?,
-                    refunded_minor: row.try_get("refunded_minor")?,
-                    created_at_ms: row.try_get("created_at_ms")?,
-                    updated_at_ms: row.try_get("updated_at_ms")?,
-                    version: row.try_get("version")?,
-                    session_expires_at_ms: row.try_get("session_expires_at_ms")?,
-                    last_inquiry_at_ms: row.try_get("last_inquiry_at_ms")?,
-                })
-            };
-            read().map_err($crate::store::sql::db_err)?.into_order()
-        }};
-    }
-    pub(crate) use order_from_row;
-
-    /// Reads a [`StateChange`] from a row with [`CHANGE_COLUMNS`] (any backend).
-    macro_rules! change_from_row {
-        ($row:expr) => {{
-            use sqlx::Row as _;
-            let row = $row;
-            let read = || -> Result<$crate::store::sql::ChangeRow, sqlx::Error> {
-                Ok($crate::store::sql::ChangeRow {
-                    order_id: row.try_get("order_id")?,
-                    version: row.try_get("version")?,
-                    from_status: row.try_get("from_status")?,
-                    to_status: row.try_get("to_status")?,
-                    source: row.try_get("source")?,
-                    refund_id: row.try_get("refund_id")?,
-                    refund_amount_minor: row.try_get("refund_amount_minor")?,
-                    result_code: row.try_get("result_code")?,
-                    at_ms: row.try_get("at_ms")?,
-                })
-            };
-            read().map_err($crate::store::sql::db_err)?.into_change()
-        }};
-    }
-    pub(crate) use change_from_row;
-
-    /// The columns of a state change row.
-    pub(crate) struct ChangeRow {
-        pub order_id: String,
-        pub version: i64,
-        pub from_status: String,
-        pub to_status: String,
-        pub source: String,
-        pub refund_id: Option<String>,
-        pub refund_amount_minor: Option<i64>,
-        pub result_code: Option<String>,
-        pub at_ms: i64,
-    }
-
-    impl ChangeRow {
-        pub(crate) fn into_change(self) -> Result<StateChange, StoreError> {
-            let corrupt = |e: &dyn fmt::Display| StoreError::Corrupt(format!("state change of {}: {e}", self.order_id));
-            let from = self.from_status.parse::<OrderStatus>().map_err(|e| corrupt(&e))?;
-            let to = self.to_status.parse::<OrderStatus>().map_err(|e| corrupt(&e))?;
-            let source = self.source.parse::<ResultSource>().map_err(|e| corrupt(&e))?;
-            let refund_amount = self
-                .refund_amount_minor
-                .map(|v| unsigned("refund amount", v))
-                .transpose()?;
-            Ok(StateChange {
-                version: unsigned("version", self.version)?,
-                order_id: self.order_id,
-                from,
-                to,
-                source,
-                refund_id: self.refund_id,
-                refund_amount,
-                result_code: self.result_code,
-                at_ms: self.at_ms,
-            })
-        }
-    }
-}
+pub(crate) mod sql;

@@ -3,19 +3,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use async_trait::async_trait;
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Postgres;
 
-use super::sql::{
-    change_from_row, claim_sql, db_err, is_unique_violation, order_from_row, release_sql, signed, sort_claimed,
-    WriteTx, CHANGE_COLUMNS, HEALTH_SQL, ORDER_COLUMNS,
-};
-use super::state::{self, Change, Plan};
-use super::{
-    now_ms, ApplyOutcome, IdempotencyClaim, IdempotencyRecord, IdempotentResponse, InquiryClaim, NewIdempotencyKey,
-    NewOrder, Order, OrderStore, PaymentResult, RefundResult, StateChange, StoreError, MAX_CAS_ATTEMPTS,
-};
+use super::sql::{db_err, WriteTx};
+use super::{now_ms, StoreError};
 
 /// The schema migrations, in order: (version, name, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -29,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "idempotency_keys",
         include_str!("../../migrations/postgres/0003_idempotency_keys.sql"),
+    ),
+    (
+        4,
+        "inbox_refunds_events",
+        include_str!("../../migrations/shared/0004_inbox_refunds_events.sql"),
     ),
 ];
 
@@ -65,12 +62,6 @@ const MIGRATION_LOCK_KEY: i32 = 0x616e_746f; // "anto"
 #[derive(Debug, Clone)]
 pub struct PostgresOrderStore {
     pool: PgPool,
-}
-
-#[derive(Clone, Copy)]
-enum Key<'a> {
-    OrderId(&'a str),
-    PaymentRequestId(&'a str),
 }
 
 impl PostgresOrderStore {
@@ -156,277 +147,12 @@ impl PostgresOrderStore {
             tx.commit().await
         })
     }
-
-    async fn fetch(
-        executor: impl sqlx::PgExecutor<'_>,
-        key: Key<'_>,
-        for_update: bool,
-    ) -> Result<Option<Order>, StoreError> {
-        let (column, value) = match key {
-            Key::OrderId(id) => ("order_id", id),
-            Key::PaymentRequestId(id) => ("payment_request_id", id),
-        };
-        let lock = if for_update { " FOR UPDATE" } else { "" };
-        let sql = format!("SELECT {ORDER_COLUMNS} FROM antom_orders WHERE {column} = $1{lock}");
-        let row = sqlx::query(&sql)
-            .bind(value)
-            .fetch_optional(executor)
-            .await
-            .map_err(db_err)?;
-        row.map(|row| order_from_row!(&row)).transpose()
-    }
-
-    /// Writes `change` if the order is still at the version read. `Ok(false)`
-    /// when another writer got there first (the caller re-reads).
-    async fn write(conn: &mut PgConnection, order: &Order, change: &Change) -> Result<bool, StoreError> {
-        let now = now_ms();
-        let updated = sqlx::query(
-            "UPDATE antom_orders SET status = $1, payment_id = $2, refunded_minor = $3, updated_at_ms = $4, \
-             version = version + 1 WHERE order_id = $5 AND version = $6",
-        )
-        .bind(change.to.as_str())
-        .bind(change.payment_id.as_deref())
-        .bind(signed(change.refunded)?)
-        .bind(now)
-        .bind(&order.order_id)
-        .bind(signed(order.version)?)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-        if updated.rows_affected() != 1 {
-            return Ok(false);
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO antom_order_state_changes (order_id, version, from_status, to_status, source, change_key, \
-             refund_id, refund_amount_minor, result_code, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&order.order_id)
-        .bind(signed(order.version + 1)?)
-        .bind(change.from.as_str())
-        .bind(change.to.as_str())
-        .bind(change.source.as_str())
-        .bind(&change.change_key)
-        .bind(change.refund_id.as_deref())
-        .bind(change.refund_amount.map(signed).transpose()?)
-        .bind(change.result_code.as_deref())
-        .bind(now)
-        .execute(&mut *conn)
-        .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(db_err(e)),
-        }
-    }
-
-    /// Lock, read, plan, compare-and-set, up to [`MAX_CAS_ATTEMPTS`] times.
-    async fn apply(
-        &self,
-        key: Key<'_>,
-        refund_id: Option<&str>,
-        plan: impl Fn(&Order, Option<u64>) -> Result<Plan, StoreError> + Send + Sync,
-    ) -> Result<ApplyOutcome, StoreError> {
-        let not_found = || StoreError::NotFound {
-            id: match key {
-                Key::OrderId(id) | Key::PaymentRequestId(id) => id.to_owned(),
-            },
-        };
-        for _ in 0..MAX_CAS_ATTEMPTS {
-            let mut tx = WriteTx::<Postgres>::begin(&self.pool, BEGIN).await?;
-            // Refusals end the transaction cleanly; only database errors (`?`) leave
-            // it to `WriteTx`'s drop, which closes the connection.
-            let Some(order) = Self::fetch(tx.conn(), key, true).await? else {
-                tx.rollback().await?;
-                return Err(not_found());
-            };
-            let previous = match refund_id {
-                Some(refund_id) => sqlx::query_scalar::<_, Option<i64>>(
-                    "SELECT refund_amount_minor FROM antom_order_state_changes WHERE order_id = $1 AND refund_id = $2",
-                )
-                .bind(&order.order_id)
-                .bind(refund_id)
-                .fetch_optional(tx.conn())
-                .await
-                .map_err(db_err)?
-                .flatten()
-                .map(|v| u64::try_from(v).unwrap_or(0)),
-                None => None,
-            };
-            let planned = match plan(&order, previous) {
-                Ok(planned) => planned,
-                Err(refused) => {
-                    tx.rollback().await?;
-                    return Err(refused);
-                }
-            };
-            match planned {
-                Plan::Unchanged(outcome) => {
-                    tx.commit().await?;
-                    return Ok(outcome);
-                }
-                Plan::Change(change) => {
-                    if Self::write(tx.conn(), &order, &change).await? {
-                        tx.commit().await?;
-                        return Ok(change.outcome());
-                    }
-                    tx.rollback().await?;
-                }
-            }
-        }
-        Err(StoreError::unavailable(format!(
-            "order changed concurrently {MAX_CAS_ATTEMPTS} times in a row; retry later"
-        )))
-    }
 }
 
-#[async_trait]
-impl OrderStore for PostgresOrderStore {
-    async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
-        let order = Order::from_new(new, now_ms());
-        let result = sqlx::query(
-            "INSERT INTO antom_orders (order_id, payment_request_id, amount_minor, currency, description, \
-             payment_method_type, buyer_id, status, payment_id, refunded_minor, created_at_ms, updated_at_ms, version, \
-             session_expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, $9, $10, 1, $11)",
-        )
-        .bind(&order.order_id)
-        .bind(&order.payment_request_id)
-        .bind(signed(order.amount.value())?)
-        .bind(order.amount.currency().as_str())
-        .bind(&order.description)
-        .bind(&order.payment_method_type)
-        .bind(order.buyer_id.as_deref())
-        .bind(order.status.as_str())
-        .bind(order.created_at_ms)
-        .bind(order.updated_at_ms)
-        .bind(order.session_expires_at_ms)
-        .execute(&self.pool)
-        .await;
-        match result {
-            Ok(_) => Ok(order),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::DuplicateOrder {
-                order_id: order.order_id,
-                payment_request_id: order.payment_request_id,
-            }),
-            Err(e) => Err(db_err(e)),
-        }
-    }
-
-    async fn get_order(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
-        Self::fetch(&self.pool, Key::OrderId(order_id), false).await
-    }
-
-    async fn get_by_payment_request_id(&self, payment_request_id: &str) -> Result<Option<Order>, StoreError> {
-        Self::fetch(&self.pool, Key::PaymentRequestId(payment_request_id), false).await
-    }
-
-    async fn mark_pending(&self, order_id: &str) -> Result<ApplyOutcome, StoreError> {
-        self.apply(Key::OrderId(order_id), None, |order, _| {
-            Ok(state::plan_mark_pending(order))
-        })
-        .await
-    }
-
-    async fn apply_payment_result(&self, result: &PaymentResult) -> Result<ApplyOutcome, StoreError> {
-        self.apply(Key::PaymentRequestId(&result.payment_request_id), None, |order, _| {
-            state::plan_payment(order, result)
-        })
-        .await
-    }
-
-    async fn apply_refund_result(&self, result: &RefundResult) -> Result<ApplyOutcome, StoreError> {
-        self.apply(
-            Key::PaymentRequestId(&result.payment_request_id),
-            Some(&result.refund_id),
-            |order, previous| state::plan_refund(order, result, previous),
-        )
-        .await
-    }
-
-    async fn list_pending(&self, limit: usize) -> Result<Vec<Order>, StoreError> {
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM antom_orders WHERE status IN ('created', 'pending') \
-             ORDER BY created_at_ms, seq LIMIT $1"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(|row| order_from_row!(row)).collect()
-    }
-
-    async fn claim_for_inquiry(&self, claim: &InquiryClaim) -> Result<Vec<Order>, StoreError> {
-        // SKIP LOCKED: an instance claiming at the same time passes over the
-        // rows this one is taking instead of waiting for them or taking them too.
-        let rows = sqlx::query(&claim_sql(" FOR UPDATE SKIP LOCKED"))
-            .bind(claim.now_ms)
-            .bind(claim.lease_until_ms)
-            .bind(claim.created_before_ms)
-            .bind(claim.inquired_before_ms)
-            .bind(i64::try_from(claim.limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let mut orders = rows
-            .iter()
-            .map(|row| order_from_row!(row))
-            .collect::<Result<Vec<_>, _>>()?;
-        sort_claimed(&mut orders);
-        Ok(orders)
-    }
-
-    async fn release_inquiry_claims(&self, order_ids: &[String], lease_until_ms: i64) -> Result<(), StoreError> {
-        if order_ids.is_empty() {
-            return Ok(());
-        }
-        let sql = release_sql(order_ids.len());
-        let mut query = sqlx::query(&sql).bind(lease_until_ms);
-        for id in order_ids {
-            query = query.bind(id);
-        }
-        query.execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
-    }
-
-    async fn check_writable(&self) -> Result<(), StoreError> {
-        sqlx::query(HEALTH_SQL)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
-
-    async fn state_changes(&self, order_id: &str) -> Result<Vec<StateChange>, StoreError> {
-        let sql =
-            format!("SELECT {CHANGE_COLUMNS} FROM antom_order_state_changes WHERE order_id = $1 ORDER BY version");
-        let rows = sqlx::query(&sql)
-            .bind(order_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(|row| change_from_row!(row)).collect()
-    }
-
-    async fn claim_idempotency_key(&self, new: &NewIdempotencyKey) -> Result<IdempotencyClaim, StoreError> {
-        self.sql_claim_idempotency_key(new).await
-    }
-
-    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.sql_idempotency_record(key).await
-    }
-
-    async fn record_idempotent_response(&self, key: &str, response: &IdempotentResponse) -> Result<(), StoreError> {
-        self.sql_record_idempotent_response(key, response).await
-    }
-
-    async fn release_idempotency_key(&self, key: &str, order_id: &str) -> Result<(), StoreError> {
-        self.sql_release_idempotency_key(key, order_id).await
-    }
-
-    async fn purge_idempotency_keys(&self, created_before_ms: i64) -> Result<u64, StoreError> {
-        self.sql_purge_idempotency_keys(created_before_ms).await
-    }
-}
-
-super::idempotency::sql::sql_idempotency_methods!(PostgresOrderStore);
+super::sql::engine::sql_order_store!(
+    PostgresOrderStore,
+    Postgres,
+    begin: BEGIN,
+    lock: " FOR UPDATE",
+    skip_locked: " FOR UPDATE SKIP LOCKED"
+);

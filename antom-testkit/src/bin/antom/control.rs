@@ -44,7 +44,7 @@ enum Action {
     /// Send a notifyDispute about the payment.
     Dispute {
         payment_request_id: String,
-        /// disputeNotificationType: DISPUTE_CREATED, DISPUTE_JUDGED, DISPUTE_CANCELLED, DEFENSE_SUPPLIED, DEFENSE_DUE_ALERT, DISPUTE_ACCEPTED.
+        /// disputeNotificationType: DISPUTE_CREATED, DISPUTE_JUDGED, DISPUTE_CANCELLED, DEFENSE_SUPPLIED, DEFENSE_DUE_ALERT, DISPUTE_ACCEPTED, RDR_RESOLVED.
         #[arg(long = "type", default_value = "DISPUTE_CREATED")]
         kind: String,
         /// Minor units of disputeAmount.
@@ -52,7 +52,31 @@ enum Action {
         amount: Option<u64>,
         #[arg(long)]
         reason_code: Option<String>,
+        /// disputeJudgedResult of a DISPUTE_JUDGED: ACCEPT_BY_MERCHANT (default), ACCEPT_BY_CUSTOMER...
+        #[arg(long)]
+        judged_result: Option<String>,
     },
+    /// Send a notifyCapture CAPTURE_RESULT about a paid payment.
+    Capture {
+        payment_request_id: String,
+        /// Minor units of captureAmount (default: the payment's amount).
+        #[arg(long)]
+        amount: Option<u64>,
+        #[arg(long)]
+        capture_request_id: Option<String>,
+        /// result.resultCode; anything but SUCCESS is a failed capture.
+        #[arg(long)]
+        result_code: Option<String>,
+    },
+    /// End a refund still PROCESSING (asynchronous refunds) now, and notify it.
+    CompleteRefund {
+        refund_request_id: String,
+        /// The refund fails instead of succeeding.
+        #[arg(long)]
+        fail: bool,
+    },
+    /// Make refunds asynchronous with this delay (30s, 2m...), or synchronous again with `off`.
+    AsyncRefunds { delay: String },
     /// Move Antom's clock forward: 90s, 2m, 1h22m, 1d...
     Advance { duration: String },
 }
@@ -95,12 +119,36 @@ pub fn run(args: ControlArgs) -> Result<ExitCode, String> {
             kind,
             amount,
             reason_code,
+            judged_result,
         } => {
             put("type", Some(json!(kind)));
             put("amount", amount.map(|a| json!(a)));
             put("reasonCode", reason_code.as_ref().map(|r| json!(r)));
+            put("judgedResult", judged_result.as_ref().map(|r| json!(r)));
             (payment(id, "dispute"), None)
         }
+        Action::Capture {
+            payment_request_id: id,
+            amount,
+            capture_request_id,
+            result_code,
+        } => {
+            put("amount", amount.map(|a| json!(a)));
+            put("captureRequestId", capture_request_id.as_ref().map(|r| json!(r)));
+            put("resultCode", result_code.as_ref().map(|r| json!(r)));
+            (payment(id, "capture"), None)
+        }
+        Action::CompleteRefund {
+            refund_request_id,
+            fail,
+        } => (
+            format!(
+                "{base}/mock/refunds/{refund_request_id}/{}",
+                if *fail { "fail" } else { "succeed" }
+            ),
+            None,
+        ),
+        Action::AsyncRefunds { delay } => (format!("{base}/mock/async-refunds"), Some(delay.clone().into_bytes())),
         Action::Advance { duration } => (
             format!("{base}/mock/clock/advance"),
             Some(duration.clone().into_bytes()),

@@ -32,6 +32,16 @@ pub struct MockArgs {
     /// answer (Antom's Python library) then show the result code.
     #[arg(long)]
     sign_gateway_errors: bool,
+    /// Process refunds asynchronously: the refund API answers U /
+    /// REFUND_IN_PROCESS and the refund succeeds (REFUND_RESULT to its
+    /// refundNotifyUrl) after this long on Antom's clock: 30s, 2m, 1h...
+    #[arg(long, value_name = "DELAY", value_parser = parse_delay)]
+    async_refunds: Option<Duration>,
+}
+
+fn parse_delay(text: &str) -> Result<Duration, String> {
+    antom_testkit::mock::control::parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration: say 90s, 2m, 1h22m, 500ms or a number of seconds"))
 }
 
 pub async fn run(args: MockArgs) -> Result<ExitCode, String> {
@@ -40,6 +50,9 @@ pub async fn run(args: MockArgs) -> Result<ExitCode, String> {
         .time_scale(args.time_scale)
         .sign_gateway_errors(args.sign_gateway_errors)
         .bind(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)));
+    if let Some(delay) = args.async_refunds {
+        builder = builder.async_refunds(delay);
+    }
     if let Some(path) = &args.rules {
         builder = builder.rules(Rules::from_toml_file(path).map_err(|e| format!("{}: {e}", path.display()))?);
     }
@@ -63,7 +76,7 @@ pub async fn run(args: MockArgs) -> Result<ExitCode, String> {
         handle.base_url()
     );
     println!(
-        "control: POST {0}/mock/payments/<paymentRequestId>/pay|fail|cancel|expire|refund|dispute, POST {0}/mock/clock/advance (antom mock-control)",
+        "control: POST {0}/mock/payments/<paymentRequestId>/pay|fail|cancel|expire|refund|dispute|capture, POST {0}/mock/refunds/<refundRequestId>/succeed|fail, POST {0}/mock/async-refunds, POST {0}/mock/clock/advance (antom mock-control)",
         handle.base_url()
     );
     let tail = tokio::spawn(tail(handle.log().clone(), args.json));

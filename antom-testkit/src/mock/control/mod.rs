@@ -1,5 +1,6 @@
-//! The mock under remote control: an HTTP API that plays the buyer, refunds,
-//! opens disputes and moves Antom's clock, for tests in any language and for
+//! The mock under remote control: an HTTP API that plays the buyer, refunds
+//! (and ends asynchronous refunds), opens disputes, sends capture results
+//! and moves Antom's clock, for tests in any language and for
 //! `antom mock-control`.
 //!
 //! | route | body (JSON, optional) | does |
@@ -9,13 +10,20 @@
 //! | `POST /mock/payments/{paymentRequestId}/cancel` | | the buyer cancels ([`MockAntom::cancel`]) |
 //! | `POST /mock/payments/{paymentRequestId}/expire` | | the session expires unpaid ([`MockAntom::expire`]) |
 //! | `POST /mock/payments/{paymentRequestId}/refund` | `{"amount": 100, "refundRequestId": "..", "refundNotifyUrl": ".."}` | refunds (default: what is left), notifies `refundNotifyUrl` (default: the payment's notify URL) |
-//! | `POST /mock/payments/{paymentRequestId}/dispute` | `{"type": "DISPUTE_CREATED", "amount": 100, "reasonCode": "4853", "disputeId": ".."}` | sends a notifyDispute to the payment's notify URL |
+//! | `POST /mock/payments/{paymentRequestId}/dispute` | `{"type": "DISPUTE_CREATED", "amount": 100, "reasonCode": "4853", "disputeId": "..", "judgedResult": "ACCEPT_BY_CUSTOMER"}` | sends a notifyDispute ([`NotifyDispute`](antom_types::NotifyDispute)) to the payment's notify URL; answers the body |
+//! | `POST /mock/payments/{paymentRequestId}/capture` | `{"amount": 100, "captureRequestId": "..", "resultCode": "SUCCESS", "notifyUrl": ".."}` | sends a notifyCapture `CAPTURE_RESULT` ([`NotifyCapture`]) about a paid payment (`resultCode` other than `SUCCESS`: a failed capture); answers the body |
+//! | `POST /mock/refunds/{refundRequestId}/succeed` | | a refund still `PROCESSING` succeeds now and is notified ([`MockAntom::complete_refund`]) |
+//! | `POST /mock/refunds/{refundRequestId}/fail` | | a refund still `PROCESSING` fails now and is notified |
+//! | `POST /mock/async-refunds` | a duration (`30s`, `2m`...) or `off` | refunds from now on are asynchronous with that delay, or synchronous ([`MockAntom::set_async_refunds`]) |
+//! | `GET /mock/async-refunds` | | `{"asyncRefunds": true, "delaySeconds": 30}` |
 //! | `POST /mock/clock/advance` | a duration: `90s`, `2m`, `1h22m`, `1d`, `500ms`, or seconds | moves Antom's clock (see below) |
 //! | `GET /mock/clock` | | Antom's clock: `{"elapsedSeconds": .., "skippedSeconds": ..}` |
 //!
-//! Payment routes answer the payment as JSON (200), 404 for an unknown
-//! payment, 409 when it is already final (or not refundable), 400 for a bad
-//! body. Each answers only after the notification it caused was attempted
+//! Payment routes answer the payment as JSON (200; dispute and capture: the
+//! notification body), 404 for an unknown payment, 409 when it is already
+//! final (or not refundable, or not paid for a capture), 400 for a bad body.
+//! Refund routes answer the refund likewise, 404 for an unknown refund, 409
+//! when it is already final. Each answers only after the notification it caused was attempted
 //! once, so the next step of a test can look at the merchant's state.
 //!
 //! # The clock
@@ -37,7 +45,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use antom_types::{Amount, PaymentStatus};
+use antom_types::{NotifyCapture, PaymentStatus};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -47,11 +55,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::log::NotificationKind;
-use super::notifier::Job;
-use super::state::{BuyerAction, MockError, Payment};
-use super::util::iso8601;
+use super::state::{BuyerAction, MockError, Payment, Refund, RefundOutcome};
 use super::{MockAntom, Shared};
+
+mod events;
 
 /// How long a control call waits for what it caused (real time).
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,11 +71,14 @@ pub const DISPUTE_NOTIFICATION_TYPES: &[&str] = &[
     "DEFENSE_SUPPLIED",
     "DEFENSE_DUE_ALERT",
     "DISPUTE_ACCEPTED",
+    "RDR_RESOLVED",
 ];
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/mock/payments/{payment_request_id}/{action}", post(act))
+        .route("/mock/refunds/{refund_request_id}/{action}", post(act_on_refund))
+        .route("/mock/async-refunds", post(set_async_refunds).get(async_refunds))
         .route("/mock/clock/advance", post(advance))
         .route("/mock/clock", get(clock))
 }
@@ -112,6 +122,23 @@ pub struct DisputeOrder {
     pub reason_code: Option<String>,
     /// `disputeId`; default derived from the paymentRequestId.
     pub dispute_id: Option<String>,
+    /// `disputeJudgedResult` of a `DISPUTE_JUDGED`; default `ACCEPT_BY_MERCHANT`.
+    pub judged_result: Option<String>,
+}
+
+/// A capture result sent from outside ([`MockAntom::capture`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CaptureOrder {
+    /// Minor units of `captureAmount`; default the payment's amount.
+    pub amount: Option<u64>,
+    /// `captureRequestId`; default `capture_<paymentRequestId>`.
+    pub capture_request_id: Option<String>,
+    /// `result.resultCode`; default `SUCCESS`. Any other code makes a
+    /// failed capture (`F`, no `captureTime`).
+    pub result_code: Option<String>,
+    /// Where to send it; default the payment's notify URL.
+    pub notify_url: Option<String>,
 }
 
 /// Why a control action did not apply.
@@ -161,14 +188,22 @@ impl MockAntom {
     }
 
     /// Refunds a paid payment as if the merchant had called the refund API,
-    /// and notifies (see [`RefundOrder`]).
+    /// and notifies (see [`RefundOrder`]). With asynchronous refunds the
+    /// refund is `PROCESSING` in the payment returned, and notified when done.
     pub fn refund_payment(&self, payment_request_id: &str, order: RefundOrder) -> Result<Payment, ControlError> {
-        refund_payment(&self.shared, payment_request_id, order)
+        events::refund_payment(&self.shared, payment_request_id, order)
     }
 
-    /// Sends a notifyDispute about a payment to its notify URL; returns the body sent.
+    /// Sends a notifyDispute ([`NotifyDispute`](antom_types::NotifyDispute))
+    /// about a payment to its notify URL; returns the body sent.
     pub fn dispute(&self, payment_request_id: &str, order: DisputeOrder) -> Result<Value, ControlError> {
-        dispute(&self.shared, payment_request_id, order)
+        events::dispute(&self.shared, payment_request_id, order)
+    }
+
+    /// Sends a notifyCapture `CAPTURE_RESULT` about a paid payment to its
+    /// notify URL (signed, retried like every notification); returns it.
+    pub fn capture(&self, payment_request_id: &str, order: CaptureOrder) -> Result<NotifyCapture, ControlError> {
+        events::capture(&self.shared, payment_request_id, order)
     }
 }
 
@@ -231,109 +266,6 @@ async fn advance_clock(shared: &Arc<Shared>, by: Duration) -> ClockAdvance {
     }
 }
 
-fn refund_payment(shared: &Arc<Shared>, payment_request_id: &str, order: RefundOrder) -> Result<Payment, ControlError> {
-    let payment = shared
-        .find_payment(None, Some(payment_request_id))
-        .ok_or_else(|| MockError::UnknownPayment(payment_request_id.to_owned()))?;
-    let left = payment.amount.value().saturating_sub(payment.refunded_minor_units());
-    let amount = Amount::new(payment.amount.currency(), order.amount.unwrap_or(left))
-        .map_err(|e| ControlError::BadRequest(e.to_string()))?;
-    let request: antom_types::RefundRequest = serde_json::from_value(json!({
-        "refundRequestId": order.refund_request_id.unwrap_or_else(|| format!("refund_{payment_request_id}_{}", payment.refunds.len() + 1)),
-        "paymentId": payment.payment_id,
-        "refundAmount": amount,
-        "refundNotifyUrl": order.refund_notify_url.or(payment.payment_notify_url),
-    }))
-    .map_err(|e| ControlError::BadRequest(e.to_string()))?;
-    let answer = super::service::refund(shared, &request);
-    let body: Value = serde_json::from_slice(answer.body()).unwrap_or(Value::Null);
-    if body.pointer("/result/resultStatus").and_then(Value::as_str) != Some("S") {
-        return Err(ControlError::Refused(format!(
-            "{} {}",
-            body.pointer("/result/resultCode")
-                .and_then(Value::as_str)
-                .unwrap_or("?"),
-            body.pointer("/result/resultMessage")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-        )));
-    }
-    Ok(shared
-        .find_payment(None, Some(payment_request_id))
-        .expect("the payment was just refunded"))
-}
-
-/// The notifyDispute body, with the fields of the official libraries'
-/// `AlipayDisputeNotify` model.
-fn dispute_body(payment: &Payment, order: &DisputeOrder) -> Result<Value, ControlError> {
-    let kind = order.notification_type.as_deref().unwrap_or("DISPUTE_CREATED");
-    if !DISPUTE_NOTIFICATION_TYPES.contains(&kind) {
-        return Err(ControlError::BadRequest(format!(
-            "unknown dispute notification type {kind:?}; one of {}",
-            DISPUTE_NOTIFICATION_TYPES.join(", ")
-        )));
-    }
-    let amount = Amount::new(
-        payment.amount.currency(),
-        order.amount.unwrap_or(payment.amount.value()),
-    )
-    .map_err(|e| ControlError::BadRequest(e.to_string()))?;
-    let now = SystemTime::now();
-    let mut body = json!({
-        "paymentRequestId": payment.payment_request_id,
-        "paymentId": payment.payment_id,
-        "disputeId": order.dispute_id.clone().unwrap_or_else(|| format!("dispute_{}", payment.payment_request_id)),
-        "disputeTime": iso8601(now),
-        "disputeAmount": amount,
-        "disputeNotificationType": kind,
-        "disputeReasonCode": order.reason_code.clone().unwrap_or_else(|| "4853".to_owned()),
-        "disputeReasonMsg": "Cardholder dispute: not as described",
-        "disputeSource": "CARD",
-        "disputeType": "CHARGEBACK",
-        "defendable": "true",
-    });
-    let map = body.as_object_mut().expect("an object");
-    match kind {
-        "DISPUTE_CREATED" | "DEFENSE_DUE_ALERT" => {
-            map.insert(
-                "defenseDueTime".into(),
-                json!(iso8601(now + Duration::from_secs(7 * 86_400))),
-            );
-        }
-        "DISPUTE_JUDGED" => {
-            map.insert("disputeJudgedTime".into(), json!(iso8601(now)));
-            map.insert("disputeJudgedAmount".into(), json!(amount));
-            map.insert("disputeJudgedResult".into(), json!("ACCEPT_BY_MERCHANT"));
-        }
-        _ => {}
-    }
-    Ok(body)
-}
-
-fn dispute(shared: &Arc<Shared>, payment_request_id: &str, order: DisputeOrder) -> Result<Value, ControlError> {
-    let payment = shared
-        .find_payment(None, Some(payment_request_id))
-        .ok_or_else(|| MockError::UnknownPayment(payment_request_id.to_owned()))?;
-    let url = payment
-        .payment_notify_url
-        .clone()
-        .ok_or_else(|| ControlError::NoNotifyUrl(payment_request_id.to_owned()))?;
-    let body = dispute_body(&payment, &order)?;
-    let job = Job {
-        kind: NotificationKind::Dispute,
-        notify_type: body["disputeNotificationType"].as_str().unwrap_or_default().to_owned(),
-        payment_request_id: payment.payment_request_id.clone(),
-        payment_id: payment.payment_id.clone(),
-        refund_request_id: None,
-        url,
-        body: serde_json::to_vec(&body).expect("JSON serializes"),
-        stale_body: None,
-        faults: super::NotificationFaults::default(),
-    };
-    shared.notifier.dispatch(job, &shared.runtime());
-    Ok(body)
-}
-
 async fn act(
     State(shared): State<Arc<Shared>>,
     Path((payment_request_id, action)): Path<(String, String)>,
@@ -367,24 +299,85 @@ async fn act(
         "expire" => shared.buyer(id, BuyerAction::Expire).map(to_json).map_err(Into::into),
         "refund" => serde_json::from_value(args)
             .map_err(|e| ControlError::BadRequest(e.to_string()))
-            .and_then(|order| refund_payment(&shared, id, order))
+            .and_then(|order| events::refund_payment(&shared, id, order))
             .map(to_json),
         "dispute" => serde_json::from_value(args)
             .map_err(|e| ControlError::BadRequest(e.to_string()))
-            .and_then(|order| dispute(&shared, id, order)),
+            .and_then(|order| events::dispute(&shared, id, order)),
+        "capture" => serde_json::from_value(args)
+            .map_err(|e| ControlError::BadRequest(e.to_string()))
+            .and_then(|order| events::capture(&shared, id, order))
+            .map(|capture| serde_json::to_value(capture).expect("a notification serializes")),
         other => {
             return problem(
                 StatusCode::NOT_FOUND,
-                format!("unknown action {other:?}: pay, fail, cancel, expire, refund or dispute"),
+                format!("unknown action {other:?}: pay, fail, cancel, expire, refund, dispute or capture"),
             )
         }
     };
+    answer(&shared, outcome).await
+}
+
+async fn act_on_refund(
+    State(shared): State<Arc<Shared>>,
+    Path((refund_request_id, action)): Path<(String, String)>,
+) -> Response {
+    let outcome = match action.as_str() {
+        "succeed" => RefundOutcome::Succeed,
+        "fail" => RefundOutcome::Fail,
+        other => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                format!("unknown refund action {other:?}: succeed or fail"),
+            )
+        }
+    };
+    let done = shared
+        .complete_refund(&refund_request_id, outcome)
+        .map(refund_json)
+        .map_err(ControlError::from);
+    answer(&shared, done).await
+}
+
+async fn set_async_refunds(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body);
+    let text = text.trim().trim_matches('"');
+    let delay = match text {
+        "off" | "false" | "sync" => None,
+        _ => match parse_duration(text) {
+            Some(delay) => Some(delay),
+            None => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    format!("{text:?} is neither a duration (30s, 2m, 1h...) nor off"),
+                )
+            }
+        },
+    };
+    shared.set_async_refunds(delay);
+    async_refunds(State(shared)).await
+}
+
+async fn async_refunds(State(shared): State<Arc<Shared>>) -> Response {
+    let delay = shared.async_refunds();
+    Json(json!({
+        "asyncRefunds": delay.is_some(),
+        "delaySeconds": delay.map(|d| d.as_secs_f64()),
+    }))
+    .into_response()
+}
+
+/// Waits for what the action caused (its notification's first attempt),
+/// then answers: 200 with the JSON, or the error's status.
+async fn answer(shared: &Shared, outcome: Result<Value, ControlError>) -> Response {
     match outcome {
         Ok(value) => {
             shared.clock.settle(SETTLE_TIMEOUT).await;
             Json(value).into_response()
         }
-        Err(ControlError::Payment(e @ MockError::UnknownPayment(_))) => problem(StatusCode::NOT_FOUND, e.to_string()),
+        Err(ControlError::Payment(e @ (MockError::UnknownPayment(_) | MockError::UnknownRefund(_)))) => {
+            problem(StatusCode::NOT_FOUND, e.to_string())
+        }
         Err(ControlError::BadRequest(m)) => problem(StatusCode::BAD_REQUEST, m),
         Err(e) => problem(StatusCode::CONFLICT, e.to_string()),
     }
@@ -412,6 +405,10 @@ async fn clock(State(shared): State<Arc<Shared>>) -> Response {
 
 fn to_json(payment: Payment) -> Value {
     serde_json::to_value(payment).expect("a payment serializes")
+}
+
+fn refund_json(refund: Refund) -> Value {
+    serde_json::to_value(refund).expect("a refund serializes")
 }
 
 fn problem(status: StatusCode, message: String) -> Response {
