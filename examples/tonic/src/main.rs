@@ -30,7 +30,7 @@ async fn run() -> Result<(), BoxError> {
     let (backend, config) = setup::backend_for(&urls).await?;
     let shop = Shop::new(&config, Arc::new(MemoryOrderStore::new()))?;
     println!(
-        "tonic server on {}: gRPC antom.examples.checkout.v1.Checkout (examples/proto/checkout.proto), POST {NOTIFY_PATH}",
+        "tonic server on {}: gRPC antom.examples.checkout.v1.Checkout (examples/tonic/proto/checkout.proto), POST {NOTIFY_PATH}",
         urls.base_url
     );
     if let Some(mock) = backend.mock() {
