@@ -417,3 +417,102 @@ async fn the_refund_route_is_mounted_only_behind_the_merchants_authorization() {
         .await;
     assert!(status == 404 || status == 405, "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_asynchronous_refund_stays_pending_until_its_notification() {
+    for (name, store) in every_store().await {
+        let shop = shop_with(store.clone(), true).await;
+        let order_id = paid_order(&shop, 4200).await;
+        // The mock runs 100,000 times faster than real time: about a second.
+        shop.mock.mock().set_async_refunds(Some(Duration::from_secs(100_000)));
+        let refund = shop.checkout.refund(&order_id, sgd(1200), None).await.unwrap();
+        // Antom answered "in process": recorded as pending, the amount reserved.
+        assert_eq!(refund.state, RefundState::Pending, "{name}: {refund:?}");
+        let over = shop.checkout.refund(&order_id, sgd(3001), None).await;
+        assert!(
+            matches!(over, Err(RefundError::Store(StoreError::RefundExceedsOrder { .. }))),
+            "{name}"
+        );
+        wait_for("the refund notification", || async {
+            store.refund(&refund.refund_request_id).await.unwrap().unwrap().state == RefundState::Succeeded
+        })
+        .await;
+        let order = store.get_order(&order_id).await.unwrap().unwrap();
+        assert_eq!(
+            (order.status, order.refunded),
+            (OrderStatus::PartiallyRefunded, 1200),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reconciliation_settles_a_refund_whose_notification_was_lost() {
+    for (name, store) in every_store().await {
+        // Every notification is lost: only inquiries tell the shop anything.
+        let shop = shop_with(store.clone(), false).await;
+        let session = shop.paid_session(4200).await;
+        shop.mock.pay(&session.payment_request_id).unwrap();
+        let reconciler = || {
+            shop.checkout
+                .reconciler()
+                .min_age(Duration::ZERO)
+                .inquiries_per_second(1000)
+        };
+        reconciler().run_once().await;
+        assert_eq!(
+            store.get_order(&session.order_id).await.unwrap().unwrap().status,
+            OrderStatus::Succeeded,
+            "{name}"
+        );
+        // The mock runs 100,000 times faster than real time: about a second.
+        shop.mock.mock().set_async_refunds(Some(Duration::from_secs(100_000)));
+        let refund = shop
+            .checkout
+            .refund(&session.order_id, sgd(4200), Some("lost"))
+            .await
+            .unwrap();
+        assert_eq!(refund.state, RefundState::Pending);
+        wait_for("Antom to finish the refund", || async {
+            shop.mock.mock().refund(&refund.refund_request_id).unwrap().status == antom_types::RefundStatus::Success
+        })
+        .await;
+        let report = reconciler().run_once().await;
+        assert_eq!(report.refunds_settled, 1, "{name}: {report:?}");
+        let order = store.get_order(&session.order_id).await.unwrap().unwrap();
+        assert_eq!((order.status, order.refunded), (OrderStatus::Refunded, 4200), "{name}");
+        let record = store.refund(&refund.refund_request_id).await.unwrap().unwrap();
+        assert_eq!(record.state, RefundState::Succeeded);
+        assert!(record.refund_id.is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_capture_result_is_recorded_on_the_order_once() {
+    for (name, store) in every_store().await {
+        let shop = shop_with(store.clone(), true).await;
+        let order_id = paid_order(&shop, 4200).await;
+        let order = store.get_order(&order_id).await.unwrap().unwrap();
+        let before = shop.mock.log().notifications().len();
+        shop.mock
+            .mock()
+            .capture(
+                &order.payment_request_id,
+                antom_testkit::mock::control::CaptureOrder::default(),
+            )
+            .unwrap();
+        shop.mock.wait_for_acknowledged(before + 1, WAIT).await.unwrap();
+        let captures = store.captures(&order_id).await.unwrap();
+        assert_eq!(captures.len(), 1, "{name}");
+        assert!(captures[0].succeeded);
+        assert_eq!(captures[0].amount, sgd(4200));
+        let kinds: Vec<_> = store
+            .order_events(&order_id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, vec![OrderEventKind::Paid, OrderEventKind::Captured], "{name}");
+    }
+}

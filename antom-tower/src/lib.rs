@@ -70,3 +70,4 @@ pub mod config;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod store;
+pub mod telemetry;

@@ -20,7 +20,6 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use antom_types::Notification;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -88,8 +87,9 @@ impl Checkout {
             .verifier()
             .verify(&method, path, &headers, &entry.body, received)
             .map_err(ReplayError::Rejected)?;
-        let inbound = InboundNotification::from_request(&method, &uri, &headers, &entry.body, crate::store::now_ms());
-        let recorded = record(self, &inbound).await?;
+        let (inbound, effect) =
+            InboundNotification::parse(&method, &uri, &headers, &entry.body, crate::store::now_ms());
+        let recorded = record(self, &inbound, effect).await?;
         tracing::info!(inbox_id, outcome = %recorded.outcome, "notification replayed");
         Ok(Replayed {
             outcome: recorded.outcome,
@@ -106,16 +106,23 @@ pub(crate) async fn notify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let inbound = InboundNotification::from_request(&method, &uri, &headers, &body, crate::store::now_ms());
+    let (inbound, effect) = InboundNotification::parse(&method, &uri, &headers, &body, crate::store::now_ms());
+    // One span per notification: verify (the layer, in the request's span) ->
+    // store -> answer form one trace under the server's request span.
+    let span = tracing::info_span!(
+        "antom.notification",
+        notify_type = %inbound.notify_type,
+        payment_request_id = inbound.payment_request_id.as_deref().unwrap_or(""),
+        outcome = tracing::field::Empty,
+    );
     // Handled on a task of its own: if Antom hangs up mid-request, the store
     // write still finishes (and its resend is then a duplicate), rather than
     // being dropped half-way.
-    match tokio::spawn(async move {
-        let recorded = record(&checkout, &inbound).await;
+    let task = async move {
+        let recorded = record(&checkout, &inbound, effect).await;
         answer(&checkout, &inbound, recorded)
-    })
-    .await
-    {
+    };
+    match tokio::spawn(tracing::Instrument::instrument(task, span)).await {
         Ok(response) => response,
         Err(e) => {
             tracing::error!(error = %e, "notification handler failed");
@@ -129,14 +136,10 @@ pub(crate) async fn notify(
 }
 
 /// Parses a verified notification, and stores and applies it in one store call.
-async fn record(checkout: &Checkout, inbound: &InboundNotification) -> Result<Recorded, StoreError> {
-    let effect = match Notification::from_slice(&inbound.body) {
-        Ok(notification) => Effect::from_notification(&notification),
-        Err(e) => {
-            tracing::warn!(error = %e, "verified notification is not a valid notification body");
-            Effect::Invalid(e.to_string())
-        }
-    };
+async fn record(checkout: &Checkout, inbound: &InboundNotification, effect: Effect) -> Result<Recorded, StoreError> {
+    if let Effect::Invalid(reason) = &effect {
+        tracing::warn!(error = %reason, "verified notification is not a valid notification body");
+    }
     if matches!(effect, Effect::NotHandled) && is_money_relevant(&inbound.notify_type) {
         tracing::warn!(notify_type = %inbound.notify_type, "money-relevant notification the checkout does not act on: stored in the inbox");
     }
@@ -145,10 +148,18 @@ async fn record(checkout: &Checkout, inbound: &InboundNotification) -> Result<Re
 
 /// The HTTP answer for what the store recorded.
 fn answer(checkout: &Checkout, inbound: &InboundNotification, recorded: Result<Recorded, StoreError>) -> Response {
+    let kind = notification_kind(&inbound.notify_type);
     let recorded = match recorded {
         Ok(recorded) => recorded,
-        Err(e) => return store_error(e),
+        Err(e) => {
+            tracing::Span::current().record("outcome", "unavailable");
+            crate::telemetry::store_apply(kind, "unavailable");
+            crate::telemetry::notification_answered(false, "store_unavailable");
+            return store_error(e);
+        }
     };
+    tracing::Span::current().record("outcome", recorded.outcome.as_str());
+    crate::telemetry::store_apply(kind, recorded.outcome.as_str());
     let key = inbound.key.as_str();
     match recorded.outcome {
         InboxOutcome::Applied => tracing::info!(key, outcome = ?recorded.result, "notification applied"),
@@ -166,9 +177,11 @@ fn answer(checkout: &Checkout, inbound: &InboundNotification, recorded: Result<R
         InboxOutcome::Refused => {}
     }
     if recorded.acknowledges(checkout.inner.acknowledge_unhandled) {
+        crate::telemetry::notification_answered(true, "");
         return ack();
     }
     let (status, code) = recorded.rejection();
+    crate::telemetry::notification_answered(false, code);
     let message = match &recorded.result {
         Err(e) => {
             tracing::warn!(inbox_id = recorded.inbox_id, reason = %e, "notification refused: kept in the inbox for replay");
@@ -181,6 +194,17 @@ fn answer(checkout: &Checkout, inbound: &InboundNotification, recorded: Result<R
         code,
         &message,
     )
+}
+
+/// The bounded metric label of a notification type.
+fn notification_kind(notify_type: &str) -> &'static str {
+    match notify_type {
+        "PAYMENT_RESULT" | "PAYMENT_PENDING" => "payment",
+        "REFUND_RESULT" => "refund",
+        "CAPTURE_RESULT" => "capture",
+        t if t.starts_with("DISPUTE:") => "dispute",
+        _ => "other",
+    }
 }
 
 /// Whether a type the checkout does not act on moves money (so it is logged at `warn`).

@@ -190,10 +190,51 @@ impl Reconciler {
             Ok(purged) => tracing::debug!(purged, "old settled notifications removed from the inbox"),
             Err(e) => tracing::debug!(error = %e, "could not purge the inbox"),
         }
+        self.report_inbox().await;
+        for (result, n) in [
+            ("checked", report.checked),
+            ("settled", report.settled),
+            ("still_pending", report.still_pending),
+            ("expired", report.expired),
+            ("error", report.errors),
+        ] {
+            crate::telemetry::reconcile_orders(result, n);
+        }
+        for (result, n) in [
+            ("checked", report.refunds_checked),
+            ("settled", report.refunds_settled),
+            ("matched", report.refunds_matched),
+        ] {
+            crate::telemetry::reconcile_refunds(result, n);
+        }
         if report.checked > 0 || report.refunds_checked > 0 {
             tracing::info!(?report, "reconciliation sweep");
         }
         report
+    }
+
+    /// Publishes how many notifications wait in the inbox for a fix (refused or unmatched).
+    async fn report_inbox(&self) {
+        let store = &self.checkout.inner.store;
+        let mut waiting = 0;
+        for outcome in [
+            crate::store::InboxOutcome::Refused,
+            crate::store::InboxOutcome::Unmatched,
+        ] {
+            let query = crate::store::InboxQuery {
+                outcome: Some(outcome),
+                limit: 10_000,
+                ..Default::default()
+            };
+            match store.inbox_entries(&query).await {
+                Ok(entries) => waiting += entries.len(),
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not count the inbox");
+                    return;
+                }
+            }
+        }
+        crate::telemetry::inbox_refused(waiting);
     }
 
     pub(crate) fn checkout(&self) -> &Checkout {

@@ -91,6 +91,14 @@ impl Checkout {
             return Err(StoreError::InvalidInput("refundRequestId must have 1 to 64 characters".into()).into());
         }
         let store = &self.inner.store;
+        let order = store.get_order(order_id).await?.ok_or_else(|| StoreError::NotFound {
+            id: order_id.to_owned(),
+        })?;
+        // Checked before anything is reserved: a paid order without a paymentId
+        // cannot be refunded through the API.
+        if order.status.is_paid() && order.payment_id.is_none() {
+            return Err(RefundError::NoPaymentId(order.order_id));
+        }
         let claim = store
             .create_refund(&NewRefund {
                 refund_request_id: refund_request_id.to_owned(),
@@ -103,9 +111,6 @@ impl Checkout {
             RefundClaim::Existing(record) if record.state != RefundState::Pending => return Ok(record),
             RefundClaim::Existing(record) | RefundClaim::Created(record) => record,
         };
-        let order = store.get_order(order_id).await?.ok_or_else(|| StoreError::NotFound {
-            id: order_id.to_owned(),
-        })?;
         tracing::info!(order_id, refund_request_id, amount = %amount, "refund requested");
         send_refund(self, &order, &record).await?;
         Ok(store.refund(refund_request_id).await?.unwrap_or(record))

@@ -142,13 +142,15 @@ impl AntomClient {
             request_id = request.idempotency_key().unwrap_or(""),
             result = tracing::field::Empty,
         );
+        let started = std::time::Instant::now();
         let outcome = self.call_inner(request).instrument(span.clone()).await;
         let result = match &outcome {
             Ok(_) => "S",
             Err(ClientError::Business { .. }) => "F",
             Err(e) if e.may_have_happened() => "unknown",
-            Err(_) => "not sent",
+            Err(_) => "not_sent",
         };
+        crate::telemetry::antom_call(A::NAME, result, started.elapsed().as_secs_f64());
         span.record("result", result);
         span.in_scope(|| match &outcome {
             Ok(_) => tracing::info!("Antom call succeeded"),

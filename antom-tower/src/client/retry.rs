@@ -109,7 +109,7 @@ impl tower::retry::Policy<Request<Full<Bytes>>, Response<Full<Bytes>>, BoxError>
 
     fn retry(
         &mut self,
-        _req: &mut Request<Full<Bytes>>,
+        req: &mut Request<Full<Bytes>>,
         result: &mut Result<Response<Full<Bytes>>, BoxError>,
     ) -> Option<Self::Future> {
         if self.attempt >= self.max_retries || !should_retry(result) {
@@ -117,6 +117,7 @@ impl tower::retry::Policy<Request<Full<Bytes>>, Response<Full<Bytes>>, BoxError>
         }
         let delay = self.delay_for(self.attempt);
         self.attempt += 1;
+        crate::telemetry::antom_retry(api_label(req.uri().path()));
         tracing::debug!(
             retry = self.attempt,
             delay_ms = delay.as_millis() as u64,
@@ -128,6 +129,22 @@ impl tower::retry::Policy<Request<Full<Bytes>>, Response<Full<Bytes>>, BoxError>
     fn clone_request(&mut self, req: &Request<Full<Bytes>>) -> Option<Request<Full<Bytes>>> {
         Some(clone_request(req))
     }
+}
+
+/// The API a request path calls, as a bounded metric label.
+fn api_label(path: &str) -> &'static str {
+    use antom_types::AntomApi as _;
+    let name = path.rsplit('/').next().unwrap_or("");
+    [
+        antom_types::CreatePaymentSessionRequest::NAME,
+        antom_types::InquiryPaymentRequest::NAME,
+        antom_types::CancelRequest::NAME,
+        antom_types::RefundRequest::NAME,
+        antom_types::InquiryRefundRequest::NAME,
+    ]
+    .into_iter()
+    .find(|known| *known == name)
+    .unwrap_or("other")
 }
 
 /// Clones a buffered request: same method, URI, headers and body bytes.

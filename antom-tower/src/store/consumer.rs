@@ -104,6 +104,8 @@ impl EventConsumer {
             lease_until_ms: now.saturating_add(millis(self.lease)),
         };
         let events = self.store.claim_events(&claim).await?;
+        let oldest = events.iter().map(|e| e.at_ms).min().unwrap_or(now);
+        crate::telemetry::outbox_lag(&self.name, (now - oldest).max(0) as f64 / 1000.0);
         let mut done = Vec::with_capacity(events.len());
         let mut failed = Vec::new();
         for event in events {

@@ -57,28 +57,46 @@ impl InboundNotification {
         body: &[u8],
         now_ms: i64,
     ) -> InboundNotification {
-        let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-        let notification = parsed.clone().and_then(|value| Notification::from_value(value).ok());
-        let field = |name: &str| {
-            parsed
-                .as_ref()
-                .and_then(|v| v.get(name))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
+        Self::parse(method, uri, headers, body, now_ms).0
+    }
+
+    /// [`from_request`](Self::from_request), and what the notification does to
+    /// its order ([`Effect::from_notification`], or [`Effect::Invalid`] for a
+    /// body that does not parse), reading the body once.
+    pub fn parse(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        now_ms: i64,
+    ) -> (InboundNotification, Effect) {
+        let (notify_type, key, payment_request_id, effect) = match Notification::from_slice(body) {
+            Ok(notification) => (
+                match &notification {
+                    Notification::Dispute(dispute) => format!("DISPUTE:{}", dispute.dispute_notification_type),
+                    other => other.type_name().unwrap_or("UNKNOWN").to_owned(),
+                },
+                notification.idempotency_key(),
+                notification.payment_request_id().map(str::to_owned),
+                Effect::from_notification(&notification),
+            ),
+            Err(e) => {
+                // Rare: read what can be read for the record.
+                let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+                let field = |name: &str| value.as_ref()?.get(name)?.as_str().map(str::to_owned);
+                (
+                    field("notifyType").unwrap_or_else(|| "UNKNOWN".to_owned()),
+                    None,
+                    field("paymentRequestId"),
+                    Effect::Invalid(e.to_string()),
+                )
+            }
         };
-        let notify_type = match (&notification, field("notifyType")) {
-            (Some(Notification::Dispute(dispute)), _) => format!("DISPUTE:{}", dispute.dispute_notification_type),
-            (_, Some(kind)) => kind,
-            (_, None) => "UNKNOWN".to_owned(),
-        };
-        let key = notification
-            .as_ref()
-            .and_then(Notification::idempotency_key)
-            .unwrap_or_else(|| format!("sha256:{}", hex_sha256(body)));
-        InboundNotification {
+        let key = key.unwrap_or_else(|| format!("sha256:{}", hex_sha256(body)));
+        let inbound = InboundNotification {
             key,
             notify_type,
-            payment_request_id: field("paymentRequestId"),
+            payment_request_id,
             method: method.as_str().to_owned(),
             path: uri
                 .path_and_query()
@@ -94,7 +112,8 @@ impl InboundNotification {
                 .collect(),
             body: body.to_vec(),
             received_at_ms: now_ms,
-        }
+        };
+        (inbound, effect)
     }
 }
 

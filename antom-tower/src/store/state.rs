@@ -437,12 +437,13 @@ mod tests {
 
     fn refund(id: &str, amount: Amount, outcome: RefundOutcome) -> RefundResult {
         RefundResult {
-            payment_request_id: "p".into(),
+            payment_request_id: Some("p".into()),
             refund_id: id.into(),
             refund_request_id: None,
             amount,
             outcome,
             source: ResultSource::Notification,
+            result_code: None,
         }
     }
 

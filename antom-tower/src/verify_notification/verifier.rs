@@ -116,6 +116,7 @@ impl NotificationVerifier {
         headers: &HeaderMap,
         now: SystemTime,
     ) -> Result<PendingNotification, NotificationRejection> {
+        crate::telemetry::notification_received();
         let signed_path = match &self.config.proxy_path_prefix {
             Some(prefix) => format!("{prefix}{path_and_query}"),
             None => path_and_query.to_owned(),
@@ -323,6 +324,7 @@ fn verify_signature(
             VerifyError::Header(error) => NotificationRejection::MalformedSignatureHeader(error),
             _ => NotificationRejection::SignatureMismatch,
         })?;
+    crate::telemetry::notification_verified();
     tracing::debug!(
         method = %method,
         path = %signed_path,
@@ -338,6 +340,7 @@ fn verify_signature(
 
 /// Logs a rejection: the reason, method and path; never the body, signature or keys.
 fn log_rejection(rejection: NotificationRejection, method: &Method, path: &str) -> NotificationRejection {
+    crate::telemetry::notification_rejected(rejection.code());
     tracing::warn!(
         method = %method,
         path = %path,

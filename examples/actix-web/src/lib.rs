@@ -38,9 +38,9 @@ use std::time::SystemTime;
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use antom_tower::store::{Effect, InboundNotification, OrderStore};
+use antom_tower::store::{InboundNotification, OrderStore};
 use antom_tower::verify_notification::{NotificationRejection, NotificationVerifier, PendingNotification};
-use antom_types::{Notification, NOTIFICATION_ACK_SUCCESS};
+use antom_types::NOTIFICATION_ACK_SUCCESS;
 
 /// The notify route's path (the path of the `paymentNotifyUrl` sent to Antom).
 pub const NOTIFY_PATH: &str = "/antom/notify";
@@ -131,12 +131,8 @@ async fn apply(store: &dyn OrderStore, request: &HttpRequest, verified_body: &[u
         .map_or("/", |pq| pq.as_str())
         .parse()
         .unwrap_or_else(|_| http::Uri::from_static("/"));
-    let inbound =
-        InboundNotification::from_request(&http::Method::POST, &uri, &headers_of(request), verified_body, now_ms());
-    let effect = match Notification::from_slice(verified_body) {
-        Ok(notification) => Effect::from_notification(&notification),
-        Err(error) => Effect::Invalid(error.to_string()),
-    };
+    let (inbound, effect) =
+        InboundNotification::parse(&http::Method::POST, &uri, &headers_of(request), verified_body, now_ms());
     let recorded = match store.record_notification(&inbound, &effect).await {
         Ok(recorded) => recorded,
         Err(error) if error.is_transient() => {

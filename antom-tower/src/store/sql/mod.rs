@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::store::*;
-use antom_types::Currency;
+use antom_types::{Amount, Currency};
 
 pub(crate) mod engine;
 
