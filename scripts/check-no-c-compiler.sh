@@ -15,11 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PURE=("rsa" "rsa,axum" "rsa,serve" "rsa,checkout" "rsa,postgres" "rsa,axum,checkout,serve,postgres")
+PURE=("rsa" "rsa,axum" "rsa,serve" "rsa,checkout" "rsa,postgres" "rsa,metrics" "rsa,axum,checkout,serve,postgres,metrics")
 # Built with no C compiler: the smallest set and the union of the others (a feature only adds
 # dependencies, and each set's graph is checked with cargo tree above). The NEEDS_C sets are also
 # built, and must fail, which proves the shadowing works.
-BUILD=("rsa" "rsa,axum,checkout,serve,postgres")
+BUILD=("rsa" "rsa,axum,checkout,serve,postgres,metrics")
 NEEDS_C=("rsa,client" "rsa,sqlite" "aws-lc")
 
 shadow=$(mktemp -d)
