@@ -13,11 +13,11 @@ if [ -x scripts/postgres-test-server.sh ] && [ -z "${ANTOM_TEST_POSTGRES_URL:-}"
   export ANTOM_TEST_POSTGRES_URL
 fi
 
-# Antom's Web SDK (@alipay/ams-checkout, pinned by examples/web/package-lock.json)
+# Antom's Web SDK (@alipay/ams-checkout, pinned by examples/checkout/web/package-lock.json)
 # for the browser test's real-SDK path; npm ci fails if the lock and package.json disagree.
-npm ci --prefix examples/web --no-audit --no-fund
+npm ci --prefix examples/checkout/web --no-audit --no-fund
 
 # Everything, with both signing backends compiled in (the signing tests run each vector on each backend).
 cargo test --workspace --all-features
-# The pure-Rust build on its own: no C toolchain, rsa backend only.
+# The pure-Rust backend on its own (rsa only; scripts/check-no-c-compiler.sh proves it needs no C compiler).
 cargo test -p antom-tower --no-default-features --features rsa --lib --tests

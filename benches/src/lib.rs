@@ -67,7 +67,7 @@ pub fn request_content(body: &[u8]) -> SigningContent<'_> {
 
 /// A human label for a body size: `200B`, `1KiB`, `64KiB`.
 pub fn size_label(len: usize) -> String {
-    if len >= 1024 && len % 1024 == 0 {
+    if len >= 1024 && len.is_multiple_of(1024) {
         format!("{}KiB", len / 1024)
     } else {
         format!("{len}B")
