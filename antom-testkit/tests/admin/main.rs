@@ -23,10 +23,6 @@ use hyper_util::rt::TokioExecutor;
 mod checkout_support;
 use checkout_support::*;
 
-// Until the conformance suite includes it, its check of `list_orders` runs here.
-#[path = "../../src/store_conformance_orders.rs"]
-mod store_conformance_orders;
-
 mod authorization;
 mod client;
 mod orders;

@@ -1,13 +1,6 @@
-//! The orders list, `list_orders` itself, escaping and the chart.
+//! The orders list (`list_orders` itself: the store conformance suite), escaping and the chart.
 
 use super::*;
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn list_orders_conforms_on_every_store() {
-    for (_name, store) in every_store().await {
-        store_conformance_orders::list_orders_filters_and_pages(store).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_orders_list_filters_and_pages_newest_first() {
