@@ -48,8 +48,11 @@ pub fn notify_service(
             // Set by the layer: proof the body below was verified.
             let verified = request.extensions().get::<VerifiedNotificationHeaders>().cloned();
             debug_assert!(verified.is_some());
-            let body = request.into_body().collect().await?.to_bytes();
-            let reply = shop.handle_notification(&body).await;
+            let (parts, body) = request.into_parts();
+            let body = body.collect().await?.to_bytes();
+            let reply = shop
+                .handle_notification(&parts.method, &parts.uri, &parts.headers, &body)
+                .await;
             Ok::<_, Infallible>(json(reply.status, reply.body))
         }
     });

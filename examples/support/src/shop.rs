@@ -21,11 +21,8 @@ use std::sync::Arc;
 use antom_tower::checkout::{CreateSessionResponse, OrderView};
 use antom_tower::client::{AntomClient, BuildError, ClientError, Environment};
 use antom_tower::config::AntomConfig;
-use antom_tower::store::{NewOrder, OrderStore, PaymentOutcome, PaymentResult, ResultSource, StoreError};
-use antom_types::{
-    CreatePaymentSessionRequest, Notification, NotifyPayment, NotifyType, Order, PaymentMethodType, ResultStatus,
-    NOTIFICATION_ACK_SUCCESS,
-};
+use antom_tower::store::{InboundNotification, NewOrder, OrderStore, StoreError};
+use antom_types::{CreatePaymentSessionRequest, Order, PaymentMethodType, NOTIFICATION_ACK_SUCCESS};
 use http::StatusCode;
 use serde::Deserialize;
 
@@ -223,62 +220,44 @@ impl Shop {
         }
     }
 
-    /// Applies a notification whose signature was **already verified** (call
-    /// it only behind `VerifyNotificationLayer`). Acknowledges once the store
-    /// has durably accepted the result; any other answer makes Antom resend.
-    pub async fn handle_notification(&self, verified_body: &[u8]) -> NotifyReply {
-        let notification = match Notification::from_slice(verified_body) {
-            Ok(notification) => notification,
-            Err(e) => return NotifyReply::refuse(StatusCode::BAD_REQUEST, "invalid_notification", e),
-        };
-        let payment = match notification {
-            Notification::Payment(payment) => payment,
-            // This shop starts no refunds; acknowledge so Antom stops resending.
-            Notification::Refund(_) | Notification::Other(_) => return NotifyReply::ack(),
-            _ => return NotifyReply::ack(),
-        };
-        let result = PaymentResult {
-            payment_request_id: payment.payment_request_id.clone(),
-            payment_id: Some(payment.payment_id.clone()),
-            amount: payment.payment_amount,
-            outcome: outcome(&payment),
-            source: ResultSource::Notification,
-            result_code: Some(payment.result.result_code.to_string()),
-        };
-        match self.inner.store.apply_payment_result(&result).await {
-            Ok(applied) => {
-                tracing::info!(payment_request_id = %result.payment_request_id, ?applied, "notification applied");
-                NotifyReply::ack()
+    /// Stores a notification whose signature was **already verified** (call
+    /// it only behind `VerifyNotificationLayer`) in the store's inbox, with what
+    /// it does to its order (payment, refund, dispute, capture), in one store
+    /// call: nothing Antom says is dropped. Acknowledges once that is durable;
+    /// a refused notification (unknown order, amount mismatch...) is kept in
+    /// the inbox and answered with an error, so Antom resends it.
+    pub async fn handle_notification(
+        &self,
+        method: &http::Method,
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+        verified_body: &[u8],
+    ) -> NotifyReply {
+        let (inbound, effect) = InboundNotification::parse(method, uri, headers, verified_body, now_ms());
+        let recorded = match self.inner.store.record_notification(&inbound, &effect).await {
+            Ok(recorded) => recorded,
+            Err(e) if e.is_transient() => {
+                return NotifyReply::refuse(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e)
             }
-            Err(e @ StoreError::NotFound { .. }) => NotifyReply::refuse(StatusCode::NOT_FOUND, "unknown_order", e),
-            Err(e @ StoreError::AmountMismatch { .. }) => {
-                NotifyReply::refuse(StatusCode::BAD_REQUEST, "amount_mismatch", e)
-            }
-            Err(e) if e.is_transient() => NotifyReply::refuse(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e),
-            Err(e) => NotifyReply::refuse(StatusCode::CONFLICT, "store_refused", e),
+            Err(e) => return NotifyReply::refuse(StatusCode::CONFLICT, "store_refused", e),
+        };
+        tracing::info!(key = %inbound.key, outcome = %recorded.outcome, "notification stored");
+        if recorded.acknowledges(true) {
+            return NotifyReply::ack();
+        }
+        let (status, code) = recorded.rejection();
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT);
+        match recorded.result {
+            Err(e) => NotifyReply::refuse(status, code, e),
+            Ok(_) => NotifyReply::refuse(status, code, "not acknowledged"),
         }
     }
 }
 
-/// How a payment notification moves the order: a `PAYMENT_RESULT` with `S` is
-/// paid; with `F` failed, cancelled or expired by its result code; anything
-/// else (`PAYMENT_PENDING`, `U`) is still processing.
-pub fn outcome(payment: &NotifyPayment) -> PaymentOutcome {
-    let is_result = payment.notify_type == NotifyType::PaymentResult;
-    match &payment.result.result_status {
-        ResultStatus::Success if is_result => PaymentOutcome::Succeeded,
-        ResultStatus::Failed if is_result => {
-            let code = payment.result.result_code.as_str();
-            if code.contains("EXPIRED") || code == "ORDER_IS_CLOSED" || code == "ORDER_CLOSED" {
-                PaymentOutcome::Expired
-            } else if code.contains("CANCEL") {
-                PaymentOutcome::Cancelled
-            } else {
-                PaymentOutcome::Failed
-            }
-        }
-        _ => PaymentOutcome::Processing,
-    }
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Prices the front end's order from the catalogue and gives it fresh ids.

@@ -147,8 +147,11 @@ pub fn routes(shop: Shop, verify: VerifyNotificationLayer) -> Routes {
         service_fn(move |request: Request<Full<Bytes>>| {
             let shop = shop.clone();
             async move {
-                let body = request.into_body().collect().await?.to_bytes();
-                let reply = shop.handle_notification(&body).await;
+                let (parts, body) = request.into_parts();
+                let body = body.collect().await?.to_bytes();
+                let reply = shop
+                    .handle_notification(&parts.method, &parts.uri, &parts.headers, &body)
+                    .await;
                 let mut response = Response::new(Full::new(Bytes::from(reply.body)));
                 *response.status_mut() = reply.status;
                 response

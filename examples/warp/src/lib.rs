@@ -85,12 +85,21 @@ pub fn notify_filter(shop: Shop) -> impl Filter<Extract = (warp::reply::Response
     warp::post()
         .and(warp::path!("antom" / "notify"))
         .and(warp::ext::get::<VerifiedNotificationHeaders>())
+        .and(warp::method())
+        .and(warp::path::full())
+        .and(warp::header::headers_cloned())
         .and(warp::body::bytes())
         .and(with_shop(shop))
         .then(
-            |verified: VerifiedNotificationHeaders, body: Bytes, shop: Shop| async move {
+            |verified: VerifiedNotificationHeaders,
+             method: http::Method,
+             path: warp::path::FullPath,
+             headers: http::HeaderMap,
+             body: Bytes,
+             shop: Shop| async move {
                 tracing::debug!(key_version = verified.key_version.0, "verified notification");
-                let reply = shop.handle_notification(&body).await;
+                let uri: http::Uri = path.as_str().parse().unwrap_or_else(|_| http::Uri::from_static("/"));
+                let reply = shop.handle_notification(&method, &uri, &headers, &body).await;
                 let json = warp::reply::with_header(reply.body, "content-type", "application/json");
                 warp::reply::with_status(json, reply.status).into_response()
             },
