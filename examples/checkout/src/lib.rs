@@ -15,6 +15,8 @@
 //! (`normalUrl`); with Antom, it loads `@alipay/ams-checkout` and calls
 //! `createComponent` with `paymentSessionData`.
 
+pub mod operations;
+
 use std::path::PathBuf;
 
 use antom_tower::checkout::{Checkout, SessionOptions, SessionRateLimit};

@@ -14,7 +14,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use antom_example_checkout::{self as checkout, Mode, PageOptions};
+use antom_example_checkout::{self as checkout, operations, Mode, PageOptions};
 use antom_example_support::setup::{self, Backend};
 use antom_example_support::BoxError;
 use antom_tower::store::SqliteOrderStore;
@@ -26,7 +26,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), BoxError> {
-    setup::init_tracing();
+    let tracer_provider = operations::init_tracing()?;
     let port = setup::port_from_env(3000)?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
@@ -58,7 +58,28 @@ async fn run() -> Result<(), BoxError> {
             checkout::SDK_INSTALL_COMMAND
         );
     }
-    let app = checkout::router(&checkout, options);
+    let admin_token = operations::admin_token_from_env(true)?;
+    let admin_mounted = admin_token.is_some();
+    let app = checkout::router(&checkout, options).merge(operations::admin(&checkout, admin_token));
+    let metrics_addr = match std::env::var("METRICS_PORT").as_deref() {
+        Ok("off") => None,
+        _ => {
+            let port = setup::port_from_env_var("METRICS_PORT", 9464)?;
+            // A busy metrics port leaves the checkout running without metrics.
+            match tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
+                Ok(listener) => {
+                    let addr = listener.local_addr()?;
+                    let metrics = operations::metrics_router(operations::install_metrics()?);
+                    tokio::spawn(checkout::serve(listener, metrics, setup::ctrl_c()));
+                    Some(addr)
+                }
+                Err(e) => {
+                    tracing::warn!(port, error = %e, "metrics not served (set METRICS_PORT to another port)");
+                    None
+                }
+            }
+        }
+    };
 
     println!();
     println!("  Checkout ready: open {}/ in your browser", urls.base_url);
@@ -69,8 +90,20 @@ async fn run() -> Result<(), BoxError> {
             mock.base_url()
         );
     }
+    if admin_mounted {
+        println!(
+            "  Admin pages: {}/antom/admin/orders (log in with ANTOM_ADMIN_TOKEN)",
+            urls.base_url
+        );
+    }
+    if let Some(addr) = metrics_addr {
+        println!("  Metrics: http://{addr}/metrics");
+    }
     println!("  Press Ctrl-C to stop.");
     println!();
     checkout::serve(listener, app, setup::ctrl_c()).await?;
+    if let Some(provider) = tracer_provider {
+        let _ = provider.shutdown();
+    }
     Ok(())
 }

@@ -164,11 +164,16 @@ pub async fn backend_for(urls: &MerchantUrls) -> Result<(Backend, AntomConfig), 
 
 /// The port a binary listens on: `$PORT`, or `default`.
 pub fn port_from_env(default: u16) -> Result<u16, crate::BoxError> {
-    match std::env::var("PORT") {
+    port_from_env_var("PORT", default)
+}
+
+/// The port in the environment variable `name`, or `default` when unset.
+pub fn port_from_env_var(name: &str, default: u16) -> Result<u16, crate::BoxError> {
+    match std::env::var(name) {
         Ok(text) => text
             .trim()
             .parse()
-            .map_err(|_| format!("PORT must be a port number from 0 to 65535, got `{}`", text.trim()).into()),
+            .map_err(|_| format!("{name} must be a port number from 0 to 65535, got `{}`", text.trim()).into()),
         Err(_) => Ok(default),
     }
 }
