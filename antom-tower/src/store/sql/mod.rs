@@ -8,6 +8,8 @@ use crate::store::*;
 use antom_types::{Amount, Currency};
 
 pub(crate) mod engine;
+pub(crate) mod engine_helpers;
+pub(crate) mod statements;
 
 /// An amount from its two columns, for the record of `owner`.
 pub(crate) fn amount_from_columns(owner: &str, minor: i64, currency: String) -> Result<Amount, StoreError> {
