@@ -226,3 +226,65 @@ pub async fn unsigned_notification_refused(notify_url: &str) {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert!(text.contains("missing_header"), "{text}");
 }
+
+/// The tests every shop example passes, against the mock Antom on 127.0.0.1:
+/// full payments (paid, failed, cancelled), notifications that fail
+/// verification, bad requests. `$start` is an `async fn(&MockAntomHandle) ->
+/// (String, Shop)` that starts the example (its base URL and shop);
+/// `$notify_path` the path of its notify route.
+#[macro_export]
+macro_rules! shop_example_tests {
+    ($start:path, $notify_path:expr) => {
+        #[tokio::test]
+        async fn a_paid_order_succeeds_by_verified_notification() {
+            use $crate::testing::*;
+            let mock = mock().await;
+            let (base, shop) = $start(&mock).await;
+            let order = json_payment_flow(&mock, &base, Buyer::Pays).await;
+            let changes = shop
+                .store()
+                .state_changes(order["orderId"].as_str().unwrap())
+                .await
+                .unwrap();
+            let last = changes.last().expect("a state change");
+            assert_eq!(
+                last.source,
+                antom_tower::store::ResultSource::Notification,
+                "{changes:?}"
+            );
+            assert_eq!(order["paymentId"], mock.payments()[0].payment_id.as_str());
+        }
+
+        #[tokio::test]
+        async fn failed_and_cancelled_payments() {
+            use $crate::testing::*;
+            let mock = mock().await;
+            let (base, _) = $start(&mock).await;
+            json_payment_flow(&mock, &base, Buyer::Fails).await;
+            json_payment_flow(&mock, &base, Buyer::Cancels).await;
+        }
+
+        #[tokio::test]
+        async fn forged_and_unsigned_notifications_are_refused() {
+            use $crate::testing::*;
+            let mock = forging_mock().await;
+            let (base, _) = $start(&mock).await;
+            forged_notification_refused(&mock, &base).await;
+            unsigned_notification_refused(&format!("{base}{}", $notify_path)).await;
+        }
+
+        #[tokio::test]
+        async fn bad_requests() {
+            use $crate::testing::*;
+            let mock = mock().await;
+            let (base, _) = $start(&mock).await;
+            let (status, body) = post_json(&format!("{base}/sessions"), &order_json(0)).await;
+            assert_eq!(status, 422, "{body}");
+            assert_eq!(body["error"], "invalid_order");
+            let (status, _) = get_json(&format!("{base}/orders/ord_nope")).await;
+            assert_eq!(status, 404);
+            let (status, _) = get_json(&format!("{base}/nowhere")).await;
+            assert_eq!(status, 404);
+        }
+    };
+}
