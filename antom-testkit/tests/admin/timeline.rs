@@ -89,10 +89,15 @@ async fn the_timeline_shows_the_payment_a_refund_from_the_form_and_a_dispute() {
 
         let page = admin.get(&path).await;
         let kinds = attr_values(&page.body, "data-kind");
-        for kind in ["state", "notification", "refund", "dispute", "event"] {
+        for kind in ["state", "notification", "refund", "dispute", "event", "call"] {
             assert!(kinds.iter().any(|k| k == kind), "{name}: no {kind} in {kinds:?}");
         }
         assert!(page.body.contains(&format!("dispute dispute-{order_id}")), "{name}");
+        // The Antom calls made for it: the session, and the refund from the form.
+        assert!(
+            page.body.contains("Antom createPaymentSession") && page.body.contains("Antom refund"),
+            "{name}"
+        );
         assert!(page.body.contains("DISPUTE_CREATED"));
         assert!(page.body.contains("notification PAYMENT_RESULT"));
         assert!(page.body.contains("notification DISPUTE:DISPUTE_CREATED"));

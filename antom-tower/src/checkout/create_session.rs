@@ -226,7 +226,7 @@ async fn start_session(
     if let Some(hook) = &inner.session_hook {
         hook.customize(&mut request, &context);
     }
-    let session = match inner.client.create_payment_session(&request).await {
+    let session = match checkout.call_for(&order.order_id, &request).await {
         Ok(session) => session,
         Err(e) => return client_answer(&order.order_id, e),
     };

@@ -44,6 +44,7 @@
 
 #[cfg(feature = "admin")]
 pub mod admin;
+mod calls;
 pub mod create_session;
 mod handlers;
 mod notification;
@@ -62,6 +63,7 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use calls::AntomCall;
 pub use handlers::{CreateSessionResponse, OrderView};
 pub use notification::{ReplayError, Replayed};
 pub use pricing::{ClientAmount, PriceOrder, PricedOrder, PricingError, PricingRequest};
@@ -110,6 +112,7 @@ pub(crate) struct Inner {
     pub(crate) idempotency_retention: Duration,
     pub(crate) last_maintenance_ms: AtomicI64,
     pub(crate) acknowledge_unhandled: bool,
+    pub(crate) calls: calls::Journal,
     pub(crate) inbox_retention: Duration,
 }
 
@@ -437,6 +440,7 @@ impl CheckoutBuilder {
                 idempotency_retention: self.idempotency_retention.unwrap_or(MIN_IDEMPOTENCY_RETENTION),
                 last_maintenance_ms: AtomicI64::new(0),
                 acknowledge_unhandled: self.acknowledge_unhandled.unwrap_or(true),
+                calls: calls::journal(),
                 inbox_retention: self.inbox_retention.unwrap_or(DEFAULT_INBOX_RETENTION),
             }),
         })

@@ -277,7 +277,7 @@ impl Reconciler {
 /// be paid, then stores it `Expired`.
 async fn close_expired(checkout: &Checkout, order: &Order) -> Result<Order, SettleError> {
     let request = CancelRequest::by_payment_request_id(order.payment_request_id.clone());
-    match checkout.inner.client.cancel(&request).await {
+    match checkout.call_for(&order.order_id, &request).await {
         Ok(_) => {}
         // Antom never had it, or closed it already: nothing can be paid either way.
         Err(ClientError::Business { result, .. })
@@ -332,12 +332,8 @@ pub(crate) async fn refresh_if_pending(checkout: &Checkout, order: Order) -> Ord
 /// Asks Antom about one order and applies a final (or processing) status.
 /// Returns the order as stored afterwards, or `None` when Antom knew nothing final.
 async fn settle(checkout: &Checkout, order: &Order, source: ResultSource) -> Result<Option<Order>, SettleError> {
-    let inner = &checkout.inner;
-    let response = match inner
-        .client
-        .inquiry_payment(&InquiryPaymentRequest::new(order.payment_request_id.clone()))
-        .await
-    {
+    let request = InquiryPaymentRequest::new(order.payment_request_id.clone());
+    let response = match checkout.call_for(&order.order_id, &request).await {
         Ok(response) => response,
         Err(ClientError::Business { result, .. }) if result.result_code.as_str() == "ORDER_NOT_EXIST" => {
             // Antom never saw this paymentRequestId: session creation did not happen.

@@ -107,11 +107,8 @@ impl Reconciler {
 }
 
 async fn inquire(checkout: &Checkout, order: &Order) -> Result<InquiryPaymentResponse, ClientError> {
-    checkout
-        .inner
-        .client
-        .inquiry_payment(&InquiryPaymentRequest::new(order.payment_request_id.clone()))
-        .await
+    let request = InquiryPaymentRequest::new(order.payment_request_id.clone());
+    checkout.call_for(&order.order_id, &request).await
 }
 
 /// Applies the final refunds inquiryPayment lists for `order`; answers how
@@ -158,11 +155,8 @@ pub(crate) async fn apply_refund_transactions(
 /// Asks Antom about one pending refund. `Ok(true)` when it was settled.
 async fn settle_refund(checkout: &Checkout, refund: &RefundRecord) -> Result<bool, ()> {
     let store = &checkout.inner.store;
-    let answer = checkout
-        .inner
-        .client
-        .inquiry_refund(&InquiryRefundRequest::new(refund.refund_request_id.clone()))
-        .await;
+    let request = InquiryRefundRequest::new(refund.refund_request_id.clone());
+    let answer = checkout.call_for(&refund.order_id, &request).await;
     let response = match answer {
         Ok(response) => response,
         Err(ClientError::Business { result, .. }) if result.result_code.as_str() == "REFUND_NOT_EXIST" => {

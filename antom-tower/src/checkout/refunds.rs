@@ -139,7 +139,7 @@ impl Checkout {
             };
         }
         let request = CancelRequest::by_payment_request_id(order.payment_request_id.clone());
-        match self.inner.client.cancel(&request).await {
+        match self.call_for(&order.order_id, &request).await {
             Ok(_) => {}
             // Antom never saw the payment (no session was created): nothing can pay it.
             Err(ClientError::Business { result, .. }) if result.result_code.as_str() == "ORDER_NOT_EXIST" => {}
@@ -198,7 +198,7 @@ pub(crate) async fn send_refund(checkout: &Checkout, order: &Order, record: &Ref
     if let Some(reason) = &record.reason {
         request = request.with_refund_reason(reason.clone());
     }
-    let answer = checkout.inner.client.refund(&request).await;
+    let answer = checkout.call_for(&order.order_id, &request).await;
     let result = |refund_id: Option<String>, outcome, result_code: Option<String>| RefundResult {
         payment_request_id: Some(order.payment_request_id.clone()),
         refund_id: refund_id.unwrap_or_default(),

@@ -121,7 +121,8 @@ pub(crate) async fn refund(
 /// One line of the timeline.
 struct Entry {
     at_ms: i64,
-    /// `state`, `notification`, `refund`, `dispute`, `capture`, `event`.
+    /// `state`, `notification`, `refund`, `dispute`, `capture`, `event`, `call`
+    /// (the Antom calls this instance made, from memory).
     kind: &'static str,
     title: String,
     /// Already escaped.
@@ -241,6 +242,18 @@ async fn timeline(admin: &Admin, order: &Order) -> Result<Vec<Entry>, StoreError
             at_ms: event.at_ms,
             kind: "event",
             title: format!("event {}", event.kind),
+            detail_html: text(&detail).into_owned(),
+        });
+    }
+    for call in admin.checkout.antom_calls(id) {
+        let mut detail = format!("{}, {} ms", call.result, call.duration_ms);
+        if let Some(more) = &call.detail {
+            detail.push_str(&format!(", {more}"));
+        }
+        entries.push(Entry {
+            at_ms: call.at_ms,
+            kind: "call",
+            title: format!("Antom {}", call.api),
             detail_html: text(&detail).into_owned(),
         });
     }
