@@ -19,6 +19,10 @@
 //! | `antom.client.request.duration` | histogram (seconds) | `api`, `result` | Antom API call latency, retries included |
 //! | `antom.client.retries` | counter | `api` | retries the client made |
 //!
+//! Names follow OpenTelemetry's conventions (dot-separated, a namespace,
+//! seconds for durations, `reason`/`result` labels of bounded value sets).
+//! `antom.client.request.duration` is not `http.client.request.duration`:
+//! it measures one Antom API call with its retries, not one HTTP exchange.
 //! Label values are bounded: no order ids, payment ids or amounts (the
 //! consumer names are yours). With Prometheus' exporter the dots become
 //! underscores (`antom_notification_received`).
