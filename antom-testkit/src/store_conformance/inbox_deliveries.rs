@@ -85,7 +85,7 @@ pub async fn inbox_unreadable_notification_refused<S: OrderStore>(store: S) {
     ));
 }
 
-/// The same as [`inbox_unmatched_refund_settles_once_applied`], with the
+/// The same as [`inbox_unmatched_refund_settles_once_applied`](super::inbox_unmatched_refund_settles_once_applied), with the
 /// notification made from a real notifyRefund request by
 /// `InboundNotification::from_request` and `Effect::from_notification` (as
 /// the notify routes do): the key the

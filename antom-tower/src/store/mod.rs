@@ -9,7 +9,7 @@
 //!
 //! The rules every store keeps:
 //!
-//! * Money is an [`Amount`]: integer minor units and an ISO 4217 currency,
+//! * Money is an [`Amount`](antom_types::Amount): integer minor units and an ISO 4217 currency,
 //!   stored as an integer column and a three-letter code, never a float.
 //! * Applying a result is idempotent. A duplicate notification answers
 //!   [`ApplyOutcome::AlreadyApplied`], a stale one (a `PROCESSING` inquiry
