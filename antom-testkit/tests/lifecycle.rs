@@ -6,9 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use antom_testkit::keys;
 use antom_testkit::mock::control::{DisputeOrder, RefundOrder};
-use antom_testkit::mock::SendOptions;
 use antom_tower::checkout::refunds::RefundError;
 use antom_tower::store::{
     EventConsumer, InboxOutcome, InboxQuery, NewOrder, OrderEvent, OrderEventKind, OrderStatus, OrderStore,
@@ -202,18 +200,7 @@ async fn a_refused_notification_is_kept_and_replayed_once_the_cause_is_fixed() {
             sgd(900),
             ApiResult::success("success"),
         );
-        let options = SendOptions {
-            client_id: shop.mock.client_id().to_string(),
-            ..Default::default()
-        };
-        let sent = antom_testkit::mock::send_notification(
-            &format!("{}/antom/notify", shop.url),
-            &body,
-            &keys::antom_private_key(),
-            &options,
-        )
-        .await
-        .unwrap();
+        let sent = shop.notify_signed(&body).await;
         assert_eq!((sent.status, sent.acknowledged), (404, false), "{name}");
         let refused = store
             .inbox_entries(&InboxQuery {

@@ -5,9 +5,7 @@
 
 use std::sync::Arc;
 
-use antom_testkit::keys;
 use antom_testkit::mock::control::{DisputeOrder, RefundOrder};
-use antom_testkit::mock::SendOptions;
 use antom_tower::checkout::admin::TokenAuthorization;
 use antom_tower::store::{
     InboxOutcome, InboxQuery, NewOrder, Order, OrderStatus, OrderStore, PaymentOutcome, PaymentResult, RefundState,

@@ -132,18 +132,7 @@ async fn a_refused_notification_is_listed_and_replayed_from_the_page() {
             sgd(900),
             ApiResult::success("success"),
         );
-        let options = SendOptions {
-            client_id: shop.mock.client_id().to_string(),
-            ..Default::default()
-        };
-        let sent = antom_testkit::mock::send_notification(
-            &format!("{}/antom/notify", shop.url),
-            &body,
-            &keys::antom_private_key(),
-            &options,
-        )
-        .await
-        .unwrap();
+        let sent = shop.notify_signed(&body).await;
         assert_eq!(sent.status, 404, "{name}");
         let refused = store
             .inbox_entries(&InboxQuery {

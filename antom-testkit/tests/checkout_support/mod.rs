@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use antom_testkit::keys;
-use antom_testkit::mock::{MockAntom, MockAntomHandle};
+use antom_testkit::mock::{MockAntom, MockAntomHandle, SendOptions, SentNotification};
 use antom_tower::checkout::pricing::{self, PriceOrder, PricedOrder, PricingError, PricingRequest};
 use antom_tower::checkout::{Checkout, CheckoutBuilder, CreateSessionResponse, OrderView};
 use antom_tower::client::{AntomClient, AntomRetryPolicy};
@@ -129,6 +129,23 @@ impl Shop {
             .await;
         assert_eq!(status, 200, "{body}");
         serde_json::from_value(body).unwrap()
+    }
+
+    /// Sends `notification` to the shop's notify route, signed with Antom's
+    /// key for the mock's client id, as Antom would.
+    pub async fn notify_signed<T: serde::Serialize>(&self, notification: &T) -> SentNotification {
+        let options = SendOptions {
+            client_id: self.mock.client_id().to_string(),
+            ..Default::default()
+        };
+        antom_testkit::mock::send_notification(
+            &format!("{}/antom/notify", self.url),
+            notification,
+            &keys::antom_private_key(),
+            &options,
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn changes(&self, order_id: &str) -> Vec<StateChange> {
