@@ -57,7 +57,8 @@ pub enum ReplayError {
 impl Checkout {
     /// Applies a stored notification again: re-verifies its stored headers
     /// and body with the current keys (its `request-time` judged against
-    /// when it first arrived, so that age does not matter), then records and
+    /// when those headers arrived, the latest delivery, so that age does not
+    /// matter), then records and
     /// applies it exactly as the notify route does. For refused or unmatched
     /// notifications once the cause is fixed (the order created, a key
     /// rotated in): Antom stops resending after 24 hours, the inbox does not.
@@ -80,7 +81,9 @@ impl Checkout {
         }
         let method = Method::from_bytes(entry.method.as_bytes()).unwrap_or(Method::POST);
         let uri: Uri = entry.path.parse().unwrap_or_else(|_| Uri::from_static("/"));
-        let received = UNIX_EPOCH + Duration::from_millis(u64::try_from(entry.first_received_at_ms).unwrap_or(0));
+        // The stored headers are the latest delivery's: judge its request-time
+        // by when that delivery arrived (a resend hours later is re-signed).
+        let received = UNIX_EPOCH + Duration::from_millis(u64::try_from(entry.last_received_at_ms).unwrap_or(0));
         let path = uri.path_and_query().map_or(entry.path.as_str(), |pq| pq.as_str());
         self.inner
             .notify_layer

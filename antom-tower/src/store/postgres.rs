@@ -6,6 +6,7 @@ use std::pin::Pin;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Postgres;
 
+use super::sql::group_commit::GroupCommit;
 use super::sql::{db_err, WriteTx};
 use super::{now_ms, StoreError};
 
@@ -62,6 +63,9 @@ const MIGRATION_LOCK_KEY: i32 = 0x616e_746f; // "anto"
 #[derive(Debug, Clone)]
 pub struct PostgresOrderStore {
     pool: PgPool,
+    /// Off unless [`with_group_commit`](Self::with_group_commit); `None` in
+    /// the writer's own copy.
+    group_commit: Option<GroupCommit>,
 }
 
 impl PostgresOrderStore {
@@ -92,9 +96,42 @@ impl PostgresOrderStore {
     /// Uses a pool you configured, and runs the migrations. Safe when several
     /// processes start at once: migrations run under an advisory lock.
     pub async fn from_pool(pool: PgPool) -> Result<PostgresOrderStore, StoreError> {
-        let store = PostgresOrderStore { pool };
+        let store = PostgresOrderStore {
+            pool,
+            group_commit: None,
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Group-commits notifications, as [`SqliteOrderStore`](super::SqliteOrderStore)
+    /// does: concurrent [`record_notification`](super::OrderStore::record_notification)
+    /// calls share one transaction through a writer task on the current
+    /// Tokio runtime (outside a runtime this returns the store unchanged).
+    ///
+    /// Off by default: PostgreSQL already shares one WAL flush among the
+    /// transactions that commit at once on the pool's connections, a batch
+    /// holds its orders' row locks until it commits (so instances sharing
+    /// the database wait on each other's batches), and one writer connection
+    /// runs the batch's statements one after another. BENCHMARKS.md has both
+    /// measured.
+    pub fn with_group_commit(self) -> PostgresOrderStore {
+        if tokio::runtime::Handle::try_current().is_err() {
+            tracing::warn!("PostgresOrderStore::with_group_commit outside a Tokio runtime: left off");
+            return self;
+        }
+        let writer = PostgresOrderStore {
+            pool: self.pool.clone(),
+            group_commit: None,
+        };
+        let group_commit = GroupCommit::spawn(move |jobs| {
+            let writer = writer.clone();
+            async move { writer.run_group_batch(jobs).await }
+        });
+        PostgresOrderStore {
+            group_commit: Some(group_commit),
+            ..self
+        }
     }
 
     /// The underlying pool.
@@ -105,6 +142,11 @@ impl PostgresOrderStore {
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// The writer notifications are group-committed through, if on.
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        self.group_commit.as_ref()
     }
 
     /// Runs the migrations in one transaction. Returns a boxed `Send` future:

@@ -8,6 +8,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Sqlite;
 
+use super::sql::group_commit::GroupCommit;
 use super::sql::{db_err, WriteTx};
 use super::{now_ms, StoreError};
 
@@ -39,6 +40,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// runs in a `BEGIN IMMEDIATE` transaction: writers are serialized and
 /// each read-decide-write sees the latest state.
 ///
+/// Notifications are group-committed: concurrent
+/// [`record_notification`](super::OrderStore::record_notification) calls
+/// share one transaction and one flush to disk through a writer task the
+/// constructor starts on the current Tokio runtime, each caller answered
+/// once its change is durable. A resend of a notification already applied
+/// is answered from a read, without the write lock; only its delivery is
+/// counted in the next group commit.
+///
 /// A write that fails half-way (a full disk, an I/O error) or whose caller
 /// is dropped mid-transaction closes its connection rather than return it to
 /// the pool, so one transient fault never wedges the store: the next write
@@ -49,6 +58,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteOrderStore {
     pool: SqlitePool,
+    /// `None` in the writer's own copy, which records directly.
+    group_commit: Option<GroupCommit>,
 }
 
 impl SqliteOrderStore {
@@ -121,9 +132,19 @@ impl SqliteOrderStore {
     /// [`open`](Self::open) does (WAL, `synchronous = FULL`, a busy timeout):
     /// the store relies on them for durability and for waiting on locks.
     pub async fn from_pool(pool: SqlitePool) -> Result<SqliteOrderStore, StoreError> {
-        let store = SqliteOrderStore { pool };
-        store.migrate().await?;
-        Ok(store)
+        let writer = SqliteOrderStore {
+            pool: pool.clone(),
+            group_commit: None,
+        };
+        writer.migrate().await?;
+        let group_commit = GroupCommit::spawn(move |jobs| {
+            let writer = writer.clone();
+            async move { writer.run_group_batch(jobs).await }
+        });
+        Ok(SqliteOrderStore {
+            pool,
+            group_commit: Some(group_commit),
+        })
     }
 
     /// The underlying pool.
@@ -175,6 +196,11 @@ impl SqliteOrderStore {
 
     async fn begin_immediate(&self) -> Result<WriteTx<Sqlite>, StoreError> {
         WriteTx::begin(&self.pool, "BEGIN IMMEDIATE").await
+    }
+
+    /// The writer notifications are group-committed through.
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        self.group_commit.as_ref()
     }
 }
 

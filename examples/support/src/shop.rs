@@ -21,7 +21,7 @@ use std::sync::Arc;
 use antom_tower::checkout::{CreateSessionResponse, OrderView};
 use antom_tower::client::{AntomClient, BuildError, ClientError, Environment};
 use antom_tower::config::AntomConfig;
-use antom_tower::store::{InboundNotification, NewOrder, OrderStore, StoreError};
+use antom_tower::store::{InboundNotification, InboxOutcome, NewOrder, OrderStore, StoreError};
 use antom_types::{CreatePaymentSessionRequest, Order, PaymentMethodType, NOTIFICATION_ACK_SUCCESS};
 use http::StatusCode;
 use serde::Deserialize;
@@ -241,7 +241,13 @@ impl Shop {
             }
             Err(e) => return NotifyReply::refuse(StatusCode::CONFLICT, "store_refused", e),
         };
-        tracing::info!(key = %inbound.key, outcome = %recorded.outcome, "notification stored");
+        // `info` for what changed an order, `debug` for a resend or a stale
+        // result: a line per duplicate costs throughput and says nothing new.
+        if !matches!(recorded.outcome, InboxOutcome::Duplicate | InboxOutcome::Ignored) {
+            tracing::info!(key = %inbound.key, outcome = %recorded.outcome, "notification stored");
+        } else {
+            tracing::debug!(key = %inbound.key, outcome = %recorded.outcome, "notification stored");
+        }
         if recorded.acknowledges(true) {
             return NotifyReply::ack();
         }

@@ -194,10 +194,43 @@ macro_rules! sql_store_helpers {
                 Ok(true)
             }
 
-            /// Finds, decides and writes `effect` in `tx`, retrying lost
-            /// races; the transaction is left open for the caller to end.
-            /// The outer `Err` is a store failure; the inner result a
-            /// decision (including refusals, which wrote nothing).
+            /// Finds, decides and writes `effect` on `conn`, inside a
+            /// transaction the caller ends. `Ok(None)`: another writer changed
+            /// the order first (roll back and decide again). The outer `Err`
+            /// is a store failure; the inner result a decision (including
+            /// refusals, which wrote nothing), with the order's id.
+            async fn apply_on(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                effect: &$crate::store::Effect,
+            ) -> Result<
+                Option<(
+                    Option<String>,
+                    Result<$crate::store::ApplyOutcome, $crate::store::StoreError>,
+                )>,
+                $crate::store::StoreError,
+            > {
+                let Some(key) = effect.order_key() else {
+                    return Ok(Some((None, effect.unkeyed_result())));
+                };
+                let Some(order) = Self::fetch_order(&mut *conn, key, true).await? else {
+                    return Ok(Some((None, Err(key.not_found()))));
+                };
+                let order_id = order.order_id.clone();
+                let now = $crate::store::now_ms();
+                let snapshot = Self::read_snapshot(&mut *conn, order, effect).await?;
+                let writes = match $crate::store::effects::plan(&snapshot, effect, now) {
+                    Ok(writes) => writes,
+                    Err(refused) => return Ok(Some((Some(order_id), Err(refused)))),
+                };
+                if Self::write_plan(&mut *conn, &snapshot.order, &writes, now).await? {
+                    return Ok(Some((Some(order_id), Ok(writes.outcome))));
+                }
+                Ok(None)
+            }
+
+            /// [`apply_on`](Self::apply_on) in a write transaction of its
+            /// own, retrying lost races; the transaction is left open for the
+            /// caller to end.
             async fn apply_in(
                 &self,
                 effect: &$crate::store::Effect,
@@ -211,21 +244,8 @@ macro_rules! sql_store_helpers {
             > {
                 for _ in 0..$crate::store::MAX_CAS_ATTEMPTS {
                     let mut tx = self.begin_write().await?;
-                    let Some(key) = effect.order_key() else {
-                        return Ok((tx, None, effect.unkeyed_result()));
-                    };
-                    let Some(order) = Self::fetch_order(tx.conn(), key, true).await? else {
-                        return Ok((tx, None, Err(key.not_found())));
-                    };
-                    let order_id = order.order_id.clone();
-                    let now = $crate::store::now_ms();
-                    let snapshot = Self::read_snapshot(tx.conn(), order, effect).await?;
-                    let writes = match $crate::store::effects::plan(&snapshot, effect, now) {
-                        Ok(writes) => writes,
-                        Err(refused) => return Ok((tx, Some(order_id), Err(refused))),
-                    };
-                    if Self::write_plan(tx.conn(), &snapshot.order, &writes, now).await? {
-                        return Ok((tx, Some(order_id), Ok(writes.outcome)));
+                    if let Some((order_id, result)) = Self::apply_on(tx.conn(), effect).await? {
+                        return Ok((tx, order_id, result));
                     }
                     tx.rollback().await?;
                 }
@@ -272,84 +292,286 @@ macro_rules! sql_store_helpers {
                 ))
             }
 
+            /// Records a notification: a resend of one already applied is
+            /// answered from a read ([`settled_resend`](Self::settled_resend))
+            /// and only its delivery counted; anything else is decided and
+            /// written under the write lock ([`record_on`](Self::record_on)).
+            /// Both go through the store's group commit if it has one, else
+            /// each in a transaction of its own.
             async fn sql_record_notification(
                 &self,
                 n: &$crate::store::InboundNotification,
                 effect: &$crate::store::Effect,
             ) -> Result<$crate::store::Recorded, $crate::store::StoreError> {
-                use $crate::store::sql::{db_err, engine::col, engine::stmt, is_unique_violation};
-                use $crate::store::InboxOutcome;
+                use $crate::store::sql::group_commit::Job;
+                let resend = self.settled_resend(n, effect).await?;
+                if let Some(writer) = self.group_commit() {
+                    let (reply, answer) = tokio::sync::oneshot::channel();
+                    let job = match resend {
+                        Some((id, recorded)) => Job::CountDelivery {
+                            id,
+                            notification: n.clone(),
+                            recorded,
+                            reply,
+                        },
+                        None => Job::Record {
+                            notification: n.clone(),
+                            effect: effect.clone(),
+                            reply,
+                        },
+                    };
+                    // Err: the writer is gone; record directly below.
+                    if let Ok(result) = writer.submit(job, answer).await {
+                        return result;
+                    }
+                    return self.record_in_own_transaction(n, effect).await;
+                }
+                match resend {
+                    Some((id, recorded)) => {
+                        self.count_delivery(id, n).await?;
+                        Ok(recorded)
+                    }
+                    None => self.record_in_own_transaction(n, effect).await,
+                }
+            }
+
+            /// Counts a resend answered by [`settled_resend`](Self::settled_resend).
+            async fn count_delivery(
+                &self,
+                id: i64,
+                n: &$crate::store::InboundNotification,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut conn = self.pool.acquire().await.map_err($crate::store::sql::db_err)?;
+                Self::count_delivery_on(&mut conn, id, n).await
+            }
+
+            async fn count_delivery_on(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                id: i64,
+                n: &$crate::store::InboundNotification,
+            ) -> Result<(), $crate::store::StoreError> {
                 let headers = serde_json::to_string(&n.headers).map_err($crate::store::StoreError::unavailable)?;
-                for _ in 0..$crate::store::MAX_CAS_ATTEMPTS {
-                    let (mut tx, order_id, result) = self.apply_in(effect).await?;
-                    let (outcome, reason) = $crate::store::inbox::classify(effect, &result);
-                    // Locked: a concurrent settlement of this entry is waited for, not overwritten.
-                    let existing = sqlx::query(&format!("{}{}", stmt::INBOX_BY_KEY, $lock))
-                        .bind(&n.key)
-                        .fetch_optional(tx.conn())
-                        .await
-                        .map_err(db_err)?;
-                    let inbox_id: i64 = match existing {
-                        Some(row) => {
-                            let id: i64 = col!(&row, "id");
-                            let old: String = col!(&row, "outcome");
-                            let old_reason: Option<String> = col!(&row, "reason");
-                            let old_order: Option<String> = col!(&row, "order_id");
-                            let old = old
-                                .parse::<InboxOutcome>()
-                                .map_err($crate::store::StoreError::Corrupt)?;
-                            let merged = old.merge(outcome);
-                            sqlx::query(stmt::UPDATE_INBOX)
-                                .bind(merged.as_str())
-                                .bind(if merged == outcome { reason } else { old_reason })
-                                .bind(order_id.or(old_order))
-                                .bind(&headers)
-                                .bind(&n.body)
-                                .bind(n.received_at_ms)
-                                .bind(id)
-                                .execute(tx.conn())
-                                .await
-                                .map_err(db_err)?;
-                            id
-                        }
-                        None => {
-                            let inserted = sqlx::query_scalar(stmt::INSERT_INBOX)
-                                .bind(&n.key)
-                                .bind(&n.notify_type)
-                                .bind(n.payment_request_id.as_deref())
-                                .bind(order_id.as_deref())
-                                .bind(outcome.as_str())
-                                .bind(reason.as_deref())
-                                .bind(&n.method)
-                                .bind(&n.path)
-                                .bind(&headers)
-                                .bind(&n.body)
-                                .bind(n.received_at_ms)
-                                .fetch_one(tx.conn())
-                                .await;
-                            match inserted {
-                                Ok(id) => id,
-                                // A concurrent delivery of the same notification stored it
-                                // first (nothing locked the key: an unknown order, a type
-                                // not handled): start again, and update its entry.
-                                Err(e) if is_unique_violation(&e) => {
-                                    tx.rollback().await?;
-                                    continue;
+                sqlx::query($crate::store::sql::engine::stmt::COUNT_DELIVERY)
+                    .bind(n.received_at_ms)
+                    .bind(id)
+                    .bind(headers)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err($crate::store::sql::db_err)?;
+                Ok(())
+            }
+
+            /// Commits one batch of the group commit and answers each job
+            /// (see [`group_commit`]($crate::store::sql::group_commit)): all
+            /// in one transaction; if that fails, each job again in a
+            /// transaction of its own, so a failure fails only its own job.
+            async fn run_group_batch(&self, jobs: Vec<$crate::store::sql::group_commit::Job>) {
+                use $crate::store::sql::group_commit::Job;
+                match self.try_group_batch(&jobs).await {
+                    Ok(recorded) => {
+                        let mut recorded = recorded.into_iter();
+                        for job in jobs {
+                            match job {
+                                Job::Record { .. } => {
+                                    let answer = recorded.next().ok_or_else(|| {
+                                        $crate::store::StoreError::unavailable("group commit lost an answer")
+                                    });
+                                    job.answer(answer);
                                 }
-                                Err(e) => return Err(db_err(e)),
+                                Job::CountDelivery { recorded, reply, .. } => {
+                                    let _ = reply.send(Ok(recorded));
+                                }
                             }
                         }
-                    };
-                    tx.commit().await?;
-                    return Ok($crate::store::Recorded {
-                        inbox_id: u64::try_from(inbox_id).unwrap_or(0),
-                        outcome,
-                        result,
-                    });
+                    }
+                    Err(e) => {
+                        if jobs.len() > 1 {
+                            tracing::debug!(error = %e, jobs = jobs.len(), "group commit failed: recording each on its own");
+                        }
+                        for job in jobs {
+                            match job {
+                                Job::Record { notification, effect, reply } => {
+                                    let _ = reply.send(self.record_in_own_transaction(&notification, &effect).await);
+                                }
+                                Job::CountDelivery { id, notification, recorded, reply } => {
+                                    let _ = reply.send(self.count_delivery(id, &notification).await.map(|()| recorded));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// One transaction for every job of a batch; the answers of its
+            /// `Record` jobs, in order.
+            async fn try_group_batch(
+                &self,
+                jobs: &[$crate::store::sql::group_commit::Job],
+            ) -> Result<Vec<$crate::store::Recorded>, $crate::store::StoreError> {
+                use $crate::store::sql::group_commit::Job;
+                let mut tx = self.begin_write().await?;
+                let mut recorded = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    match job {
+                        Job::Record { notification, effect, .. } => {
+                            match Self::record_on(tx.conn(), notification, effect).await? {
+                                Some(answer) => recorded.push(answer),
+                                None => {
+                                    tx.rollback().await?;
+                                    return Err($crate::store::StoreError::unavailable("a race within a group commit"));
+                                }
+                            }
+                        }
+                        Job::CountDelivery { id, notification, .. } => {
+                            Self::count_delivery_on(tx.conn(), *id, notification).await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(recorded)
+            }
+
+            /// [`record_on`](Self::record_on) in a write transaction of its
+            /// own, retrying lost races.
+            async fn record_in_own_transaction(
+                &self,
+                n: &$crate::store::InboundNotification,
+                effect: &$crate::store::Effect,
+            ) -> Result<$crate::store::Recorded, $crate::store::StoreError> {
+                for _ in 0..$crate::store::MAX_CAS_ATTEMPTS {
+                    let mut tx = self.begin_write().await?;
+                    if let Some(recorded) = Self::record_on(tx.conn(), n, effect).await? {
+                        tx.commit().await?;
+                        return Ok(recorded);
+                    }
+                    tx.rollback().await?;
                 }
                 Err($crate::store::StoreError::unavailable(
                     "the notification was stored concurrently too many times in a row; retry later",
                 ))
+            }
+
+            /// A resend of a notification already applied, answered by one
+            /// read without the write lock: the same key and byte-identical
+            /// body as an entry whose change committed (`applied` or
+            /// `duplicate`), so applying it again could only find it applied.
+            /// The caller still counts the delivery. `None`: anything else
+            /// (new, refused before, a different body), decided under the lock.
+            async fn settled_resend(
+                &self,
+                n: &$crate::store::InboundNotification,
+                effect: &$crate::store::Effect,
+            ) -> Result<Option<(i64, $crate::store::Recorded)>, $crate::store::StoreError> {
+                use $crate::store::sql::{db_err, engine::col, engine::stmt};
+                use $crate::store::{ApplyOutcome, InboxOutcome, OrderStatus};
+                if effect.order_key().is_none() {
+                    return Ok(None);
+                }
+                let Some(row) = sqlx::query(stmt::SETTLED_RESEND)
+                    .bind(&n.key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                else {
+                    return Ok(None);
+                };
+                let outcome: String = col!(&row, "outcome");
+                let body: Vec<u8> = col!(&row, "body");
+                let status: Option<String> = col!(&row, "status");
+                let settled = matches!(
+                    outcome.parse::<InboxOutcome>(),
+                    Ok(InboxOutcome::Applied | InboxOutcome::Duplicate)
+                );
+                let (true, true, Some(status)) = (settled, body == n.body, status) else {
+                    return Ok(None);
+                };
+                let status = status
+                    .parse::<OrderStatus>()
+                    .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
+                let id: i64 = col!(&row, "id");
+                Ok(Some((
+                    id,
+                    $crate::store::Recorded {
+                        inbox_id: u64::try_from(id).unwrap_or(0),
+                        outcome: InboxOutcome::Duplicate,
+                        result: Ok(ApplyOutcome::AlreadyApplied { status }),
+                    },
+                )))
+            }
+
+            /// Applies `effect` and stores `n` in the inbox with what became
+            /// of it, on `conn` inside a transaction the caller ends.
+            /// `Ok(None)`: a concurrent writer got there first (roll back and
+            /// try again).
+            async fn record_on(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                n: &$crate::store::InboundNotification,
+                effect: &$crate::store::Effect,
+            ) -> Result<Option<$crate::store::Recorded>, $crate::store::StoreError> {
+                use $crate::store::sql::{db_err, engine::col, engine::stmt, is_unique_violation};
+                use $crate::store::InboxOutcome;
+                let Some((order_id, result)) = Self::apply_on(&mut *conn, effect).await? else {
+                    return Ok(None);
+                };
+                let (outcome, reason) = $crate::store::inbox::classify(effect, &result);
+                let headers = serde_json::to_string(&n.headers).map_err($crate::store::StoreError::unavailable)?;
+                // Locked: a concurrent settlement of this entry is waited for, not overwritten.
+                let existing = sqlx::query(&format!("{}{}", stmt::INBOX_BY_KEY, $lock))
+                    .bind(&n.key)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                let inbox_id: i64 = match existing {
+                    Some(row) => {
+                        let id: i64 = col!(&row, "id");
+                        let old: String = col!(&row, "outcome");
+                        let old_reason: Option<String> = col!(&row, "reason");
+                        let old_order: Option<String> = col!(&row, "order_id");
+                        let old = old.parse::<InboxOutcome>().map_err($crate::store::StoreError::Corrupt)?;
+                        let merged = old.merge(outcome);
+                        sqlx::query(stmt::UPDATE_INBOX)
+                            .bind(merged.as_str())
+                            .bind(if merged == outcome { reason } else { old_reason })
+                            .bind(order_id.or(old_order))
+                            .bind(&headers)
+                            .bind(&n.body)
+                            .bind(n.received_at_ms)
+                            .bind(id)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(db_err)?;
+                        id
+                    }
+                    None => {
+                        let inserted = sqlx::query_scalar(stmt::INSERT_INBOX)
+                            .bind(&n.key)
+                            .bind(&n.notify_type)
+                            .bind(n.payment_request_id.as_deref())
+                            .bind(order_id.as_deref())
+                            .bind(outcome.as_str())
+                            .bind(reason.as_deref())
+                            .bind(&n.method)
+                            .bind(&n.path)
+                            .bind(&headers)
+                            .bind(&n.body)
+                            .bind(n.received_at_ms)
+                            .fetch_one(&mut *conn)
+                            .await;
+                        match inserted {
+                            Ok(id) => id,
+                            // A concurrent delivery of the same notification stored it
+                            // first (nothing locked the key: an unknown order, a type
+                            // not handled): start again, and update its entry.
+                            Err(e) if is_unique_violation(&e) => return Ok(None),
+                            Err(e) => return Err(db_err(e)),
+                        }
+                    }
+                };
+                Ok(Some($crate::store::Recorded {
+                    inbox_id: u64::try_from(inbox_id).unwrap_or(0),
+                    outcome,
+                    result,
+                }))
             }
 
             async fn read_refund(

@@ -9,6 +9,7 @@ use antom_types::{Amount, Currency};
 
 pub(crate) mod engine;
 pub(crate) mod engine_helpers;
+pub(crate) mod group_commit;
 pub(crate) mod statements;
 
 /// An amount from its two columns, for the record of `owner`.

@@ -3,12 +3,21 @@
 //! same process over loopback TCP (keep-alive HTTP/1.1, one request in flight
 //! per connection, as Antom delivers notifications).
 //!
-//! Two routes, each on a fresh server:
+//! Routes, each on a fresh server:
 //! - `verify`: `VerifyNotificationLayer` (route layer) + a handler taking
 //!   `VerifiedNotification<NotifyPayment>` and answering Antom's ACK: the notify
-//!   route as a merchant writes it.
+//!   route as a merchant writes it by hand, storing nothing.
 //! - `plain`: the same route and handler parsing the same JSON from the body,
 //!   without the layer: what the framework costs alone.
+//! - `checkout-memory`, `checkout-sqlite`, `checkout-postgres`: the route a
+//!   merchant mounts, `Checkout::router()`, on each store: verified, stored in
+//!   the inbox with its state change and outbox event, then acknowledged. One
+//!   order per distinct notification exists before the load; the first
+//!   delivery of each pays it, later ones are duplicates (`--distinct` sets how
+//!   many are new).
+//!
+//! The server logs at `info` to `target/notify_load/server.log` (`--log off`:
+//! no subscriber), as a merchant's server would.
 //!
 //! Reported per run: notifications per second, latency p50/p90/p99/max, CPU
 //! time per notification of the server's threads and of the load generator's
@@ -19,8 +28,9 @@
 //!
 //! ```text
 //! cargo run --release -p antom-benches --bin notify_load -- \
-//!     [--routes plain,verify] [--backends aws-lc-rs,rsa] [--body 1024] [--connections 32] \
-//!     [--duration 10] [--warmup 2] [--server-threads 2] [--distinct 256]
+//!     [--routes plain,verify,checkout-memory,checkout-sqlite,checkout-postgres] \
+//!     [--backends aws-lc-rs,rsa] [--body 1024] [--connections 32] [--duration 10] [--warmup 2] \
+//!     [--server-threads 2] [--distinct 256] [--postgres-url URL] [--log info|off]
 //! ```
 
 use std::net::SocketAddr;
@@ -32,7 +42,8 @@ use antom_benches::{notification_body, size_label, CLIENT_ID, NOTIFY_URI};
 use antom_testkit::keys::{antom_private_key, ANTOM_PUBLIC_KEY_PEM};
 use antom_tower::extract::VerifiedNotification;
 use antom_tower::signing::request_time::format_epoch_millis;
-use antom_tower::signing::{Backend, KeyVersion, PublicKey, PublicKeyRing, SigningContent};
+use antom_tower::signing::{Backend, KeyVersion, PrivateKey, PublicKey, PublicKeyRing, SigningContent};
+use antom_tower::store::OrderStore;
 use antom_tower::verify_notification::VerifyNotificationLayer;
 use antom_types::notify::NotifyPayment;
 use axum::http::header::CONTENT_TYPE;
@@ -47,10 +58,15 @@ use tokio::net::{TcpListener, TcpStream};
 
 const ACK: &str = r#"{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}"#;
 
+mod checkout;
+
+use checkout::{StoreKind, StoreSettings};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Plain,
     Verify,
+    Checkout(StoreKind),
 }
 
 impl Route {
@@ -58,7 +74,12 @@ impl Route {
         match self {
             Route::Plain => "plain",
             Route::Verify => "verify",
+            Route::Checkout(store) => store.route_name(),
         }
+    }
+
+    fn verifies(self) -> bool {
+        self != Route::Plain
     }
 }
 
@@ -72,6 +93,9 @@ struct Args {
     warmup: Duration,
     server_threads: usize,
     distinct: usize,
+    stores: StoreSettings,
+    log: bool,
+    rounds: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -84,6 +108,12 @@ fn parse_args() -> Result<Args, String> {
         warmup: Duration::from_secs(2),
         server_threads: 2,
         distinct: 256,
+        stores: StoreSettings {
+            sqlite_dir: "target/notify_load".into(),
+            postgres_url: std::env::var("ANTOM_TEST_POSTGRES_URL").ok(),
+        },
+        log: true,
+        rounds: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -103,6 +133,10 @@ fn parse_args() -> Result<Args, String> {
                     .map(|r| match r {
                         "plain" => Ok(Route::Plain),
                         "verify" => Ok(Route::Verify),
+                        "checkout-memory" => Ok(Route::Checkout(StoreKind::Memory)),
+                        "checkout-sqlite" => Ok(Route::Checkout(StoreKind::Sqlite)),
+                        "checkout-postgres" => Ok(Route::Checkout(StoreKind::Postgres)),
+                        "checkout-postgres-group" => Ok(Route::Checkout(StoreKind::PostgresGroupCommit)),
                         other => Err(format!("unknown route {other}")),
                     })
                     .collect::<Result<_, _>>()?
@@ -125,30 +159,68 @@ fn parse_args() -> Result<Args, String> {
             "--warmup" => args.warmup = Duration::from_secs(number()?),
             "--server-threads" => args.server_threads = number()?.max(1) as usize,
             "--distinct" => args.distinct = number()?.max(1) as usize,
+            "--rounds" => args.rounds = number()?.max(1) as usize,
+            "--postgres-url" => args.stores.postgres_url = Some(value),
+            "--sqlite-dir" => args.stores.sqlite_dir = value.into(),
+            "--log" => {
+                args.log = match value.as_str() {
+                    "info" => true,
+                    "off" => false,
+                    other => return Err(format!("--log: info or off, not {other}")),
+                }
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
     Ok(args)
 }
 
-/// Pre-serialized signed notifications, as Antom's servers would send them.
+/// Pre-serialized signed notifications, as Antom's servers would send them
+/// (signed on every core: a run with many distinct ones needs thousands of
+/// RSA signatures).
 fn signed_requests(addr: SocketAddr, body_len: usize, distinct: usize) -> Vec<Vec<u8>> {
-    let key = antom_private_key();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let request_time = format_epoch_millis(SystemTime::now());
+    let request_time = &request_time;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..threads)
+            .map(|part| {
+                scope.spawn(move || {
+                    let key = antom_private_key();
+                    (part..distinct)
+                        .step_by(threads)
+                        .map(|seq| (seq, signed_request(&key, addr, body_len, seq as u64, request_time)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<(usize, Vec<u8>)> = parts.into_iter().flat_map(|p| p.join().expect("signer")).collect();
+        all.sort_unstable_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, request)| request).collect()
+    })
+}
+
+fn signed_request(key: &PrivateKey, addr: SocketAddr, body_len: usize, seq: u64, request_time: &str) -> Vec<u8> {
+    let body = notification_body(body_len, seq);
+    let content = SigningContent::new("POST", NOTIFY_URI, CLIENT_ID, request_time, &body);
+    let signature = key.sign_header(&content, KeyVersion(1)).expect("sign").to_string();
+    let mut request = format!(
+        "POST {NOTIFY_URI} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json; charset=UTF-8\r\n\
+         client-id: {CLIENT_ID}\r\nrequest-time: {request_time}\r\nsignature: {signature}\r\n\
+         content-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    request
+}
+
+/// The `paymentRequestId` of each notification [`signed_requests`] sends.
+fn payment_request_ids(body_len: usize, distinct: usize) -> Vec<String> {
     (0..distinct as u64)
         .map(|seq| {
-            let body = notification_body(body_len, seq);
-            let content = SigningContent::new("POST", NOTIFY_URI, CLIENT_ID, &request_time, &body);
-            let signature = key.sign_header(&content, KeyVersion(1)).expect("sign").to_string();
-            let mut request = format!(
-                "POST {NOTIFY_URI} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json; charset=UTF-8\r\n\
-                 client-id: {CLIENT_ID}\r\nrequest-time: {request_time}\r\nsignature: {signature}\r\n\
-                 content-length: {}\r\n\r\n",
-                body.len()
-            )
-            .into_bytes();
-            request.extend_from_slice(&body);
-            request
+            let body: serde_json::Value = serde_json::from_slice(&notification_body(body_len, seq)).expect("json");
+            body["paymentRequestId"].as_str().expect("paymentRequestId").to_owned()
         })
         .collect()
 }
@@ -177,12 +249,32 @@ async fn notify_plain(body: Bytes) -> axum::response::Response {
     }
 }
 
-fn router(route: Route, backend: Backend) -> Router {
+/// The route's router; for a checkout route also its store (kept open for the run).
+fn router(
+    args: &Args,
+    server: &tokio::runtime::Runtime,
+    route: Route,
+    backend: Backend,
+) -> (Router, Option<Arc<dyn OrderStore>>) {
     match route {
-        Route::Plain => Router::new().route(NOTIFY_URI, post(notify_plain)),
-        Route::Verify => Router::new()
-            .route(NOTIFY_URI, post(notify_verified))
-            .route_layer(VerifyNotificationLayer::new(CLIENT_ID, antom_keys(backend))),
+        Route::Plain => (Router::new().route(NOTIFY_URI, post(notify_plain)), None),
+        Route::Verify => (
+            Router::new()
+                .route(NOTIFY_URI, post(notify_verified))
+                .route_layer(VerifyNotificationLayer::new(CLIENT_ID, antom_keys(backend))),
+            None,
+        ),
+        Route::Checkout(kind) => {
+            let ids = payment_request_ids(args.body, args.distinct);
+            let built = server.block_on(checkout::checkout_router(kind, &args.stores, antom_keys(backend), &ids));
+            match built {
+                Ok((router, store)) => (router, Some(store)),
+                Err(message) => {
+                    eprintln!("notify_load: {}: {message}", route.name());
+                    std::process::exit(1);
+                }
+            }
+        }
     }
 }
 
@@ -276,13 +368,17 @@ async fn drive(
     stats
 }
 
-/// CPU seconds used so far by this process's threads whose name starts with each prefix.
-fn thread_cpu_seconds(prefixes: &[&str]) -> Vec<f64> {
+/// CPU seconds used so far by this process's threads: (the server's, the
+/// load generator's). The server's are all but the `load` thread: the tokio
+/// workers, and sqlx's SQLite worker threads (`sqlx-sqlite-worker-N`), which
+/// do the SQLite store's work; the main thread only sleeps. PostgreSQL's own
+/// processes are not counted.
+fn thread_cpu_seconds() -> (f64, f64) {
     // USER_HZ is 100 on every Linux this runs on.
     const TICKS_PER_SECOND: f64 = 100.0;
-    let mut totals = vec![0.0; prefixes.len()];
+    let (mut server, mut load) = (0.0, 0.0);
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return totals;
+        return (server, load);
     };
     for task in tasks.flatten() {
         let path = task.path();
@@ -297,13 +393,13 @@ fn thread_cpu_seconds(prefixes: &[&str]) -> Vec<f64> {
         let fields: Vec<&str> = after.split_whitespace().collect();
         let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
         let cpu = (ticks(14) + ticks(15)) / TICKS_PER_SECOND;
-        for (total, prefix) in totals.iter_mut().zip(prefixes) {
-            if comm.trim_end().starts_with(prefix) {
-                *total += cpu;
-            }
+        if comm.trim_end() == "load" {
+            load += cpu;
+        } else {
+            server += cpu;
         }
     }
-    totals
+    (server, load)
 }
 
 /// The single-thread cost of what the layer must do at the least per
@@ -334,7 +430,9 @@ fn verify_cost_us(backend: Backend, body_len: usize) -> f64 {
 }
 
 struct RunResult {
+    round: usize,
     route: Route,
+    distinct: usize,
     backend: Backend,
     per_second: f64,
     p50_us: u32,
@@ -348,7 +446,7 @@ struct RunResult {
 }
 
 fn run(args: &Args, route: Route, backend: Backend) -> RunResult {
-    let verify_us = (route == Route::Verify).then(|| verify_cost_us(backend, args.body));
+    let verify_us = route.verifies().then(|| verify_cost_us(backend, args.body));
 
     let server = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.server_threads)
@@ -360,7 +458,8 @@ fn run(args: &Args, route: Route, backend: Backend) -> RunResult {
         .block_on(TcpListener::bind("127.0.0.1:0"))
         .expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local addr");
-    server.spawn(serve(listener, router(route, backend)));
+    let (app, store) = router(args, &server, route, backend);
+    server.spawn(serve(listener, app));
 
     let requests = Arc::new(signed_requests(addr, args.body, args.distinct));
     let measuring = Arc::new(AtomicBool::new(false));
@@ -393,16 +492,17 @@ fn run(args: &Args, route: Route, backend: Backend) -> RunResult {
     };
 
     std::thread::sleep(args.warmup);
-    let cpu_before = thread_cpu_seconds(&["server", "load"]);
+    let cpu_before = thread_cpu_seconds();
     measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
     std::thread::sleep(args.duration);
     measuring.store(false, Ordering::Relaxed);
     let window = started.elapsed();
-    let cpu_after = thread_cpu_seconds(&["server", "load"]);
+    let cpu_after = thread_cpu_seconds();
     stop.store(true, Ordering::Relaxed);
     let stats = client.join().expect("load thread");
     server.shutdown_background();
+    drop(store);
 
     let errors = stats.iter().map(|s| s.errors).sum();
     let mut latencies: Vec<u32> = stats.into_iter().flat_map(|s| s.latencies_us).collect();
@@ -416,7 +516,9 @@ fn run(args: &Args, route: Route, backend: Backend) -> RunResult {
     };
     let count = latencies.len() as f64;
     RunResult {
+        round: 1,
         route,
+        distinct: args.distinct,
         backend,
         per_second: count / window.as_secs_f64(),
         p50_us: pct(0.50),
@@ -424,8 +526,8 @@ fn run(args: &Args, route: Route, backend: Backend) -> RunResult {
         p99_us: pct(0.99),
         max_us: latencies.last().copied().unwrap_or(0),
         errors,
-        server_cpu_us: (cpu_after[0] - cpu_before[0]) * 1e6 / count.max(1.0),
-        client_cpu_us: (cpu_after[1] - cpu_before[1]) * 1e6 / count.max(1.0),
+        server_cpu_us: (cpu_after.0 - cpu_before.0) * 1e6 / count.max(1.0),
+        client_cpu_us: (cpu_after.1 - cpu_before.1) * 1e6 / count.max(1.0),
         verify_us,
     }
 }
@@ -438,8 +540,10 @@ fn main() {
                 eprintln!("notify_load: {message}");
             }
             eprintln!(
-                "usage: notify_load [--routes plain,verify] [--backends aws-lc-rs,rsa] [--body BYTES] \
-                 [--connections N] [--duration SECS] [--warmup SECS] [--server-threads N] [--distinct N]"
+                "usage: notify_load [--routes plain,verify,checkout-memory,checkout-sqlite,checkout-postgres] \
+                 [--backends aws-lc-rs,rsa] [--body BYTES] [--connections N] [--duration SECS] [--warmup SECS] \
+                 [--server-threads N] [--distinct N] [--rounds N] [--postgres-url URL] [--sqlite-dir DIR] \
+                 [--log info|off]"
             );
             std::process::exit(2);
         }
@@ -456,32 +560,69 @@ fn main() {
         cores
     );
 
+    if args.log {
+        install_log();
+    }
     let mut results = Vec::new();
-    for &backend in &args.backends {
-        for &route in &args.routes {
-            if route == Route::Plain && results.iter().any(|r: &RunResult| r.route == Route::Plain) {
-                continue; // No verification: the backend makes no difference.
+    for round in 1..=args.rounds {
+        for &backend in &args.backends {
+            for &route in &args.routes {
+                if route == Route::Plain
+                    && results
+                        .iter()
+                        .any(|r: &RunResult| r.round == round && r.route == Route::Plain)
+                {
+                    continue; // No verification: the backend makes no difference.
+                }
+                let mut result = run(&args, route, backend);
+                result.round = round;
+                eprintln!(
+                    "round {round}: {} {}: {:.0}/s, {:.1} µs server CPU",
+                    route.name(),
+                    backend.name(),
+                    result.per_second,
+                    result.server_cpu_us
+                );
+                results.push(result);
             }
-            let result = run(&args, route, backend);
-            results.push(result);
         }
     }
+    report(&results);
+}
 
+/// Logs at `info` to a file, formatted as tracing-subscriber's default: the
+/// cost of a merchant's logging stays in the figures.
+fn install_log() {
+    let dir = std::path::Path::new("target/notify_load");
+    let _ = std::fs::create_dir_all(dir);
+    let file = std::fs::File::create(dir.join("server.log")).expect("target/notify_load/server.log");
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(std::io::LineWriter::new(file)))
+        .init();
+}
+
+fn report(results: &[RunResult]) {
     println!();
     println!(
-        "| route | backend | notifications/s | p50 µs | p90 µs | p99 µs | max µs | errors | server CPU µs/notif | \
-         load-gen CPU µs/notif | cores busy | verify µs (1 thread) | verify share of server CPU |"
+        "| round | route | backend | distinct | notifications/s | p50 µs | p90 µs | p99 µs | max µs | errors | \
+         server CPU µs/notif | load-gen CPU µs/notif | cores busy | verify µs (1 thread) | verify share of server CPU |"
     );
-    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for r in &results {
+    println!(
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for r in results {
         let (verify, share) = match r.verify_us {
             Some(v) => (format!("{v:.1}"), format!("{:.0}%", 100.0 * v / r.server_cpu_us)),
             None => ("-".into(), "-".into()),
         };
         println!(
-            "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.2} | {} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.2} | {} | {} |",
+            r.round,
             r.route.name(),
             if r.route == Route::Plain { "-" } else { r.backend.name() },
+            r.distinct,
             r.per_second,
             r.p50_us,
             r.p90_us,
@@ -495,20 +636,51 @@ fn main() {
             share
         );
     }
-    if let Some(plain) = results.iter().find(|r| r.route == Route::Plain) {
-        for r in results.iter().filter(|r| r.route == Route::Verify) {
-            let added = r.server_cpu_us - plain.server_cpu_us;
-            println!();
-            println!(
-                "{}: the layer adds {:.1} µs of server CPU per notification over the plain route \
-                 ({:.1} → {:.1} µs); verification alone is {:.1} µs of it; throughput {:.2}x the plain route's.",
-                r.backend.name(),
-                added,
-                plain.server_cpu_us,
-                r.server_cpu_us,
-                r.verify_us.unwrap_or(0.0),
-                r.per_second / plain.per_second
-            );
+    // Ratios within a round, then the median over rounds: a slow phase of
+    // the machine hits both sides of a ratio alike.
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let mut lines = Vec::new();
+    for r in results.iter().filter(|r| r.round == 1 && r.route.verifies()) {
+        let (route, backend) = (r.route, r.backend);
+        let same = |x: &&RunResult| x.route == route && x.backend == backend;
+        let runs: Vec<&RunResult> = results.iter().filter(same).collect();
+        let cpu = median(runs.iter().map(|x| x.server_cpu_us).collect());
+        let rate = median(runs.iter().map(|x| x.per_second).collect());
+        let versus = |other: Route| {
+            median(
+                runs.iter()
+                    .filter_map(|x| {
+                        results
+                            .iter()
+                            .find(|y| {
+                                y.round == x.round
+                                    && y.route == other
+                                    && (other == Route::Plain || y.backend == backend)
+                            })
+                            .map(|y| x.per_second / y.per_second)
+                    })
+                    .collect(),
+            )
+        };
+        let mut line = format!(
+            "{} {}: {rate:.0}/s, {cpu:.1} µs of server CPU per notification (medians over {} rounds)",
+            route.name(),
+            backend.name(),
+            runs.len()
+        );
+        if route != Route::Verify {
+            line += &format!("; throughput {:.2}x the verify route's", versus(Route::Verify));
         }
+        if results.iter().any(|y| y.route == Route::Plain) {
+            line += &format!("; {:.2}x the plain route's", versus(Route::Plain));
+        }
+        lines.push(line);
+    }
+    println!();
+    for line in lines {
+        println!("{line}");
     }
 }
