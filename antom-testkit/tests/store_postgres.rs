@@ -148,6 +148,14 @@ async fn postgres_passes_conformance() {
     server.cleanup().await;
 }
 
+/// The same store with its writes batched through one writer (`with_group_commit`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_with_group_commit_passes_conformance() {
+    let Some(server) = server().await else { return };
+    run_all(|| async { server.fresh_store().await.with_group_commit() }).await;
+    server.cleanup().await;
+}
+
 /// Two stores (two pools) on one schema, created at once (concurrent
 /// migrations), receive the same and conflicting results at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -50,6 +50,72 @@ pub async fn concurrent_deliveries_of_one_notification<S: OrderStore>(store: S) 
     assert_eq!(event_kinds(&*store, &order).await.len(), 1);
 }
 
+/// 30 resends at once of a notification already applied, each delivered at
+/// its own time with its own headers, some with a changed body (a store may
+/// answer a byte-identical resend without deciding it again, and count many
+/// in one write): each is answered as a duplicate of the one entry, every
+/// delivery is counted, the entry keeps the time and headers of one and the
+/// same delivery (never one's headers with another's time), and the order
+/// changed once.
+pub async fn concurrent_resends_of_an_applied_notification<S: OrderStore>(store: S) {
+    const TASKS: usize = 30;
+    let store = Arc::new(store);
+    let order = created(&*store, "inbox-resends", sgd(4200)).await;
+    let result = payment(&order, PaymentOutcome::Succeeded);
+    let first = payment_notification(&result);
+    let effect = Effect::Payment(result);
+    let applied = store
+        .record_notification(&first, &effect)
+        .await
+        .expect("first delivery");
+    assert_eq!(applied.outcome, InboxOutcome::Applied);
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let resends: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let mut resend = first.clone();
+            // Times before and after the first's, in no order.
+            resend.received_at_ms = first.received_at_ms - 10_000 + (i as i64 * 37 % TASKS as i64) * 1_000;
+            resend.headers[0].1 = format!("algorithm=RSA256,keyVersion=1,signature=resend-{i}");
+            if i % 7 == 3 {
+                // Reordered fields: the same notification, not the same bytes.
+                resend.body = format!(" {}", String::from_utf8_lossy(&first.body)).into_bytes();
+            }
+            resend
+        })
+        .collect();
+    let mut deliveries = resends.clone();
+    deliveries.push(first.clone());
+    let tasks: Vec<_> = resends
+        .into_iter()
+        .map(|resend| {
+            let (store, barrier, effect) = (store.clone(), barrier.clone(), effect.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.record_notification(&resend, &effect).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        let recorded = task.await.expect("task panicked").expect("a resend failed");
+        assert_eq!(recorded.inbox_id, applied.inbox_id, "one entry");
+        assert_eq!(recorded.outcome, InboxOutcome::Duplicate);
+    }
+    let stored = entry(&*store, applied.inbox_id).await;
+    assert_eq!(stored.deliveries, TASKS as u32 + 1, "every delivery counted");
+    assert_eq!(stored.outcome, InboxOutcome::Applied);
+    let kept = deliveries
+        .iter()
+        .find(|n| n.headers == stored.headers)
+        .unwrap_or_else(|| panic!("stored headers are no delivery's: {:?}", stored.headers));
+    assert_eq!(
+        stored.last_received_at_ms, kept.received_at_ms,
+        "the time of the delivery whose headers are kept"
+    );
+    assert!(deliveries.iter().any(|n| n.body == stored.body), "a delivered body");
+    assert_eq!(changes(&*store, &order).await.len(), 1);
+    assert_eq!(event_kinds(&*store, &order).await.len(), 1);
+}
+
 /// A notification whose body could not be read (`Effect::Invalid`) is
 /// stored `refused` with the reason, for a replay once the cause is fixed;
 /// applied directly it is refused with `InvalidInput`.

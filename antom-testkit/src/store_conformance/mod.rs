@@ -138,6 +138,7 @@ checks!(
     inbox_queries_filter_and_page_newest_first,
     inbox_purge_keeps_unsettled_unless_asked,
     concurrent_deliveries_of_one_notification,
+    concurrent_resends_of_an_applied_notification,
     huge_ids_and_limits_are_fine,
     refund_created_pending_on_a_paid_order,
     refund_creation_refusals,

@@ -115,52 +115,16 @@ impl SignatureHeader {
         if value.is_empty() {
             return Err(SignatureHeaderError::Empty);
         }
-        if !value.bytes().all(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t') {
-            return Err(SignatureHeaderError::NotAscii);
-        }
-        let mut algorithm = None;
-        let mut key_version = None;
-        let mut signature = None;
-        for part in value.split(',') {
-            let part = part.trim();
-            if part.is_empty() {
-                // Tolerate a trailing comma or ",," from sloppy senders.
-                continue;
-            }
-            let (name, val) = part.split_once('=').ok_or(SignatureHeaderError::MalformedPart)?;
-            let (name, val) = (name.trim(), val.trim());
-            let (slot, label) = if name.eq_ignore_ascii_case("algorithm") {
-                (&mut algorithm, "algorithm")
-            } else if name.eq_ignore_ascii_case("keyVersion") {
-                (&mut key_version, "keyVersion")
-            } else if name.eq_ignore_ascii_case("signature") {
-                (&mut signature, "signature")
-            } else if name.is_empty() {
-                return Err(SignatureHeaderError::MalformedPart);
+        // This runs for every notification, so the happy path makes one scan: each
+        // known value is checked by its own rule (RSA256, digits, base64), which
+        // refuses anything outside visible ASCII. Only when parsing fails is the
+        // whole value checked, so `NotAscii` still wins over every other error.
+        parse_parts(value).map_err(|error| {
+            if is_visible_ascii(value.as_bytes()) {
+                error
             } else {
-                continue;
-            };
-            if slot.is_some() {
-                return Err(SignatureHeaderError::DuplicateParameter(label));
+                SignatureHeaderError::NotAscii
             }
-            if val.is_empty() {
-                return Err(SignatureHeaderError::EmptyValue(label));
-            }
-            *slot = Some(val);
-        }
-        let signature = signature.ok_or(SignatureHeaderError::MissingSignature)?;
-        match algorithm {
-            None => return Err(SignatureHeaderError::MissingAlgorithm),
-            Some(a) if a.eq_ignore_ascii_case(ALGORITHM_RSA256) => {}
-            Some(_) => return Err(SignatureHeaderError::UnsupportedAlgorithm),
-        }
-        let key_version = match key_version {
-            Some(v) => v.parse()?,
-            None => KeyVersion::default(),
-        };
-        Ok(Self {
-            key_version,
-            signature: decode_signature_value(signature)?,
         })
     }
 
@@ -217,27 +181,32 @@ pub fn encode_signature_value(signature: &[u8]) -> String {
 pub fn decode_signature_value(value: &str) -> Result<Vec<u8>, SignatureHeaderError> {
     // An RSA-8192 signature is 1,368 base64 characters; anything longer is not a signature.
     const MAX_BASE64: usize = 2048;
-    let bytes = value.as_bytes();
     let mut base64 = [0u8; MAX_BASE64];
     let mut len = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = if bytes[i] == b'%' {
-            // percent_decode would pass a malformed escape through unchanged; be strict instead.
-            let hi = bytes.get(i + 1).and_then(|&b| hex_value(b));
-            let lo = bytes.get(i + 2).and_then(|&b| hex_value(b));
-            let (Some(hi), Some(lo)) = (hi, lo) else {
-                return Err(SignatureHeaderError::InvalidPercentEncoding);
-            };
-            i += 3;
-            (hi << 4) | lo
-        } else {
-            i += 1;
-            bytes[i - 1]
+    let mut rest = value.as_bytes();
+    loop {
+        // Copy the run up to the next escape in one go: most of a value is plain base64.
+        let plain = rest.iter().position(|&b| b == b'%').unwrap_or(rest.len());
+        let run = base64
+            .get_mut(len..len + plain)
+            .ok_or(SignatureHeaderError::InvalidBase64)?;
+        run.copy_from_slice(&rest[..plain]);
+        len += plain;
+        rest = &rest[plain..];
+        if rest.is_empty() {
+            break;
+        }
+        // percent_decode would pass a malformed escape through unchanged; be strict instead.
+        let (Some(hi), Some(lo)) = (
+            rest.get(1).and_then(|&b| hex_value(b)),
+            rest.get(2).and_then(|&b| hex_value(b)),
+        ) else {
+            return Err(SignatureHeaderError::InvalidPercentEncoding);
         };
         let slot = base64.get_mut(len).ok_or(SignatureHeaderError::InvalidBase64)?;
-        *slot = byte;
+        *slot = (hi << 4) | lo;
         len += 1;
+        rest = &rest[3..];
     }
     STANDARD
         .decode(&base64[..len])
@@ -251,4 +220,68 @@ fn hex_value(b: u8) -> Option<u8> {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
+}
+
+/// The parameters of a trimmed, non-empty header value. Every byte outside visible
+/// ASCII (and space or tab between parts) makes this fail; `parse` then reports it
+/// as `NotAscii`.
+fn parse_parts(value: &str) -> Result<SignatureHeader, SignatureHeaderError> {
+    let mut algorithm = None;
+    let mut key_version = None;
+    let mut signature = None;
+    for part in value.split(',') {
+        let part = trim_blanks(part);
+        if part.is_empty() {
+            // Tolerate a trailing comma or ",," from sloppy senders.
+            continue;
+        }
+        let (name, val) = part.split_once('=').ok_or(SignatureHeaderError::MalformedPart)?;
+        let (name, val) = (trim_blanks(name), trim_blanks(val));
+        let (slot, label) = if name.eq_ignore_ascii_case("signature") {
+            (&mut signature, "signature")
+        } else if name.eq_ignore_ascii_case("keyVersion") {
+            (&mut key_version, "keyVersion")
+        } else if name.eq_ignore_ascii_case("algorithm") {
+            (&mut algorithm, "algorithm")
+        } else if name.is_empty() {
+            return Err(SignatureHeaderError::MalformedPart);
+        } else if is_visible_ascii(part.as_bytes()) {
+            // An unknown parameter: ignored, but it must be as clean as the rest.
+            continue;
+        } else {
+            return Err(SignatureHeaderError::NotAscii);
+        };
+        if slot.is_some() {
+            return Err(SignatureHeaderError::DuplicateParameter(label));
+        }
+        if val.is_empty() {
+            return Err(SignatureHeaderError::EmptyValue(label));
+        }
+        *slot = Some(val);
+    }
+    let signature = signature.ok_or(SignatureHeaderError::MissingSignature)?;
+    match algorithm {
+        None => return Err(SignatureHeaderError::MissingAlgorithm),
+        Some(a) if a.eq_ignore_ascii_case(ALGORITHM_RSA256) => {}
+        Some(_) => return Err(SignatureHeaderError::UnsupportedAlgorithm),
+    }
+    let key_version = match key_version {
+        Some(v) => v.parse()?,
+        None => KeyVersion::default(),
+    };
+    Ok(SignatureHeader {
+        key_version,
+        signature: decode_signature_value(signature)?,
+    })
+}
+
+/// Visible ASCII, space or tab: what a header value may hold here.
+fn is_visible_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b.is_ascii_graphic() || b == b' ' || b == b'\t')
+}
+
+/// Trims spaces and tabs only: any other whitespace is not visible ASCII and must
+/// stay, so that the part fails and is reported as `NotAscii`.
+fn trim_blanks(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
 }

@@ -120,18 +120,7 @@ impl PostgresOrderStore {
             tracing::warn!("PostgresOrderStore::with_group_commit outside a Tokio runtime: left off");
             return self;
         }
-        let writer = PostgresOrderStore {
-            pool: self.pool.clone(),
-            group_commit: None,
-        };
-        let group_commit = GroupCommit::spawn(move |jobs| {
-            let writer = writer.clone();
-            async move { writer.run_group_batch(jobs).await }
-        });
-        PostgresOrderStore {
-            group_commit: Some(group_commit),
-            ..self
-        }
+        self.with_writer()
     }
 
     /// The underlying pool.
@@ -142,11 +131,6 @@ impl PostgresOrderStore {
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
-    }
-
-    /// The writer notifications are group-committed through, if on.
-    fn group_commit(&self) -> Option<&GroupCommit> {
-        self.group_commit.as_ref()
     }
 
     /// Runs the migrations in one transaction. Returns a boxed `Send` future:

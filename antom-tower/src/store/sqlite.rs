@@ -93,6 +93,10 @@ impl SqliteOrderStore {
         loop {
             let opened = match SqlitePoolOptions::new()
                 .max_connections(4)
+                // A local file has no connection to lose while idle, and sqlx
+                // still checks each one on release: a check on acquire too would
+                // add a round trip to the connection's thread to every call.
+                .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await
             {
@@ -132,19 +136,12 @@ impl SqliteOrderStore {
     /// [`open`](Self::open) does (WAL, `synchronous = FULL`, a busy timeout):
     /// the store relies on them for durability and for waiting on locks.
     pub async fn from_pool(pool: SqlitePool) -> Result<SqliteOrderStore, StoreError> {
-        let writer = SqliteOrderStore {
-            pool: pool.clone(),
+        let store = SqliteOrderStore {
+            pool,
             group_commit: None,
         };
-        writer.migrate().await?;
-        let group_commit = GroupCommit::spawn(move |jobs| {
-            let writer = writer.clone();
-            async move { writer.run_group_batch(jobs).await }
-        });
-        Ok(SqliteOrderStore {
-            pool,
-            group_commit: Some(group_commit),
-        })
+        store.migrate().await?;
+        Ok(store.with_writer())
     }
 
     /// The underlying pool.
@@ -196,11 +193,6 @@ impl SqliteOrderStore {
 
     async fn begin_immediate(&self) -> Result<WriteTx<Sqlite>, StoreError> {
         WriteTx::begin(&self.pool, "BEGIN IMMEDIATE").await
-    }
-
-    /// The writer notifications are group-committed through.
-    fn group_commit(&self) -> Option<&GroupCommit> {
-        self.group_commit.as_ref()
     }
 }
 

@@ -54,7 +54,6 @@ macro_rules! col {
 pub(crate) use col;
 
 /// Implements `OrderStore` for a SQL store; see the [module documentation](self).
-/// Implements `OrderStore` for a SQL store; see the [module documentation](self).
 macro_rules! sql_order_store {
     ($store:ty, $db:ty, begin: $begin:expr, lock: $lock:expr, skip_locked: $skip_locked:expr) => {
         $crate::store::sql::engine_helpers::sql_store_helpers!($store, $db, begin: $begin, lock: $lock);

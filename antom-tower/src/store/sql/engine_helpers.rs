@@ -7,6 +7,28 @@
 macro_rules! sql_store_helpers {
     ($store:ty, $db:ty, begin: $begin:expr, lock: $lock:expr) => {
         impl $store {
+            /// The writer notifications are group-committed through, if on.
+            fn group_commit(&self) -> Option<&$crate::store::sql::group_commit::GroupCommit> {
+                self.group_commit.as_ref()
+            }
+
+            /// This store with a group-commit writer on the current runtime:
+            /// a copy of the store without one runs each batch.
+            fn with_writer(self) -> Self {
+                let writer = Self {
+                    pool: self.pool.clone(),
+                    group_commit: None,
+                };
+                let group_commit = $crate::store::sql::group_commit::GroupCommit::spawn(move |jobs| {
+                    let writer = writer.clone();
+                    async move { writer.run_group_batch(jobs).await }
+                });
+                Self {
+                    pool: self.pool,
+                    group_commit: Some(group_commit),
+                }
+            }
+
             async fn begin_write(&self) -> Result<$crate::store::sql::WriteTx<$db>, $crate::store::StoreError> {
                 $crate::store::sql::WriteTx::begin(&self.pool, $begin).await
             }
@@ -293,72 +315,37 @@ macro_rules! sql_store_helpers {
             }
 
             /// Records a notification: a resend of one already applied is
-            /// answered from a read ([`settled_resend`](Self::settled_resend))
-            /// and only its delivery counted; anything else is decided and
-            /// written under the write lock ([`record_on`](Self::record_on)).
-            /// Both go through the store's group commit if it has one, else
-            /// each in a transaction of its own.
+            /// counted and answered by one statement
+            /// ([`count_settled_resends_on`](Self::count_settled_resends_on));
+            /// anything else is decided and written under the write lock
+            /// ([`record_on`](Self::record_on)). Through the store's group
+            /// commit if it has one (one transaction per batch), else the
+            /// resend in one statement and anything else in a transaction of its own.
             async fn sql_record_notification(
                 &self,
                 n: &$crate::store::InboundNotification,
                 effect: &$crate::store::Effect,
             ) -> Result<$crate::store::Recorded, $crate::store::StoreError> {
                 use $crate::store::sql::group_commit::Job;
-                let resend = self.settled_resend(n, effect).await?;
                 if let Some(writer) = self.group_commit() {
                     let (reply, answer) = tokio::sync::oneshot::channel();
-                    let job = match resend {
-                        Some((id, recorded)) => Job::CountDelivery {
-                            id,
-                            notification: n.clone(),
-                            recorded,
-                            reply,
-                        },
-                        None => Job::Record {
-                            notification: n.clone(),
-                            effect: effect.clone(),
-                            reply,
-                        },
+                    let job = Job {
+                        notification: n.clone(),
+                        effect: effect.clone(),
+                        reply,
                     };
                     // Err: the writer is gone; record directly below.
                     if let Ok(result) = writer.submit(job, answer).await {
                         return result;
                     }
-                    return self.record_in_own_transaction(n, effect).await;
-                }
-                match resend {
-                    Some((id, recorded)) => {
-                        self.count_delivery(id, n).await?;
-                        Ok(recorded)
+                } else {
+                    let mut conn = self.pool.acquire().await.map_err($crate::store::sql::db_err)?;
+                    let answer = Self::count_settled_resends_on(&mut conn, &[(n, effect)]).await?.pop();
+                    if let Some(recorded) = answer.flatten() {
+                        return Ok(recorded);
                     }
-                    None => self.record_in_own_transaction(n, effect).await,
                 }
-            }
-
-            /// Counts a resend answered by [`settled_resend`](Self::settled_resend).
-            async fn count_delivery(
-                &self,
-                id: i64,
-                n: &$crate::store::InboundNotification,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut conn = self.pool.acquire().await.map_err($crate::store::sql::db_err)?;
-                Self::count_delivery_on(&mut conn, id, n).await
-            }
-
-            async fn count_delivery_on(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                id: i64,
-                n: &$crate::store::InboundNotification,
-            ) -> Result<(), $crate::store::StoreError> {
-                let headers = serde_json::to_string(&n.headers).map_err($crate::store::StoreError::unavailable)?;
-                sqlx::query($crate::store::sql::engine::stmt::COUNT_DELIVERY)
-                    .bind(n.received_at_ms)
-                    .bind(id)
-                    .bind(headers)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err($crate::store::sql::db_err)?;
-                Ok(())
+                self.record_in_own_transaction(n, effect).await
             }
 
             /// Commits one batch of the group commit and answers each job
@@ -366,22 +353,10 @@ macro_rules! sql_store_helpers {
             /// in one transaction; if that fails, each job again in a
             /// transaction of its own, so a failure fails only its own job.
             async fn run_group_batch(&self, jobs: Vec<$crate::store::sql::group_commit::Job>) {
-                use $crate::store::sql::group_commit::Job;
                 match self.try_group_batch(&jobs).await {
                     Ok(recorded) => {
-                        let mut recorded = recorded.into_iter();
-                        for job in jobs {
-                            match job {
-                                Job::Record { .. } => {
-                                    let answer = recorded.next().ok_or_else(|| {
-                                        $crate::store::StoreError::unavailable("group commit lost an answer")
-                                    });
-                                    job.answer(answer);
-                                }
-                                Job::CountDelivery { recorded, reply, .. } => {
-                                    let _ = reply.send(Ok(recorded));
-                                }
-                            }
+                        for (job, recorded) in jobs.into_iter().zip(recorded) {
+                            let _ = job.reply.send(Ok(recorded));
                         }
                     }
                     Err(e) => {
@@ -389,41 +364,32 @@ macro_rules! sql_store_helpers {
                             tracing::debug!(error = %e, jobs = jobs.len(), "group commit failed: recording each on its own");
                         }
                         for job in jobs {
-                            match job {
-                                Job::Record { notification, effect, reply } => {
-                                    let _ = reply.send(self.record_in_own_transaction(&notification, &effect).await);
-                                }
-                                Job::CountDelivery { id, notification, recorded, reply } => {
-                                    let _ = reply.send(self.count_delivery(id, &notification).await.map(|()| recorded));
-                                }
-                            }
+                            let recorded = self.record_in_own_transaction(&job.notification, &job.effect).await;
+                            let _ = job.reply.send(recorded);
                         }
                     }
                 }
             }
 
-            /// One transaction for every job of a batch; the answers of its
-            /// `Record` jobs, in order.
+            /// One transaction for every job of a batch; their answers, in order.
             async fn try_group_batch(
                 &self,
                 jobs: &[$crate::store::sql::group_commit::Job],
             ) -> Result<Vec<$crate::store::Recorded>, $crate::store::StoreError> {
-                use $crate::store::sql::group_commit::Job;
                 let mut tx = self.begin_write().await?;
+                let batch: Vec<_> = jobs.iter().map(|job| (&job.notification, &job.effect)).collect();
+                let resends = Self::count_settled_resends_on(tx.conn(), &batch).await?;
                 let mut recorded = Vec::with_capacity(jobs.len());
-                for job in jobs {
-                    match job {
-                        Job::Record { notification, effect, .. } => {
-                            match Self::record_on(tx.conn(), notification, effect).await? {
-                                Some(answer) => recorded.push(answer),
-                                None => {
-                                    tx.rollback().await?;
-                                    return Err($crate::store::StoreError::unavailable("a race within a group commit"));
-                                }
-                            }
-                        }
-                        Job::CountDelivery { id, notification, .. } => {
-                            Self::count_delivery_on(tx.conn(), *id, notification).await?;
+                for ((n, effect), resend) in batch.into_iter().zip(resends) {
+                    if let Some(answer) = resend {
+                        recorded.push(answer);
+                        continue;
+                    }
+                    match Self::record_on(tx.conn(), n, effect).await? {
+                        Some(answer) => recorded.push(answer),
+                        None => {
+                            tx.rollback().await?;
+                            return Err($crate::store::StoreError::unavailable("a race within a group commit"));
                         }
                     }
                 }
@@ -451,52 +417,56 @@ macro_rules! sql_store_helpers {
                 ))
             }
 
-            /// A resend of a notification already applied, answered by one
-            /// read without the write lock: the same key and byte-identical
-            /// body as an entry whose change committed (`applied` or
-            /// `duplicate`), so applying it again could only find it applied.
-            /// The caller still counts the delivery. `None`: anything else
-            /// (new, refused before, a different body), decided under the lock.
-            async fn settled_resend(
-                &self,
-                n: &$crate::store::InboundNotification,
-                effect: &$crate::store::Effect,
-            ) -> Result<Option<(i64, $crate::store::Recorded)>, $crate::store::StoreError> {
-                use $crate::store::sql::{db_err, engine::col, engine::stmt};
+            /// The resends of settled notifications among `batch`, counted
+            /// and answered by one statement on `conn` (see
+            /// [`resends`]($crate::store::sql::resends)): the answer of each
+            /// such resend, `None` for the rest (new, refused before, a
+            /// different body), which [`record_on`](Self::record_on) decides.
+            async fn count_settled_resends_on(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                batch: &[(&$crate::store::InboundNotification, &$crate::store::Effect)],
+            ) -> Result<Vec<Option<$crate::store::Recorded>>, $crate::store::StoreError> {
+                use $crate::store::sql::{db_err, engine::col, resends};
                 use $crate::store::{ApplyOutcome, InboxOutcome, OrderStatus};
-                if effect.order_key().is_none() {
-                    return Ok(None);
+                let mut answers: Vec<Option<$crate::store::Recorded>> = batch.iter().map(|_| None).collect();
+                let groups = resends::group(batch.iter().copied());
+                if groups.is_empty() {
+                    return Ok(answers);
                 }
-                let Some(row) = sqlx::query(stmt::SETTLED_RESEND)
-                    .bind(&n.key)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db_err)?
-                else {
-                    return Ok(None);
+                let sql = match groups.len() {
+                    1 => std::borrow::Cow::Borrowed(resends::single_statement()),
+                    rows => std::borrow::Cow::Owned(resends::statement(rows)),
                 };
-                let outcome: String = col!(&row, "outcome");
-                let body: Vec<u8> = col!(&row, "body");
-                let status: Option<String> = col!(&row, "status");
-                let settled = matches!(
-                    outcome.parse::<InboxOutcome>(),
-                    Ok(InboxOutcome::Applied | InboxOutcome::Duplicate)
-                );
-                let (true, true, Some(status)) = (settled, body == n.body, status) else {
-                    return Ok(None);
-                };
-                let status = status
-                    .parse::<OrderStatus>()
-                    .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
-                let id: i64 = col!(&row, "id");
-                Ok(Some((
-                    id,
-                    $crate::store::Recorded {
-                        inbox_id: u64::try_from(id).unwrap_or(0),
-                        outcome: InboxOutcome::Duplicate,
-                        result: Ok(ApplyOutcome::AlreadyApplied { status }),
-                    },
-                )))
+                // Batches of every size would crowd the prepared-statement cache.
+                let mut query = sqlx::query(&sql).persistent(groups.len() == 1);
+                for group in &groups {
+                    query = query
+                        .bind(group.key)
+                        .bind(group.deliveries)
+                        .bind(group.latest.received_at_ms)
+                        .bind($crate::store::sql::headers_json(group.latest)?)
+                        .bind(group.body);
+                }
+                let rows = query.fetch_all(&mut *conn).await.map_err(db_err)?;
+                for row in rows {
+                    let key: String = col!(&row, "notification_key");
+                    let status: String = col!(&row, "status");
+                    let status = status
+                        .parse::<OrderStatus>()
+                        .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
+                    let id: i64 = col!(&row, "id");
+                    let Some(group) = groups.iter().find(|g| g.key == key) else {
+                        continue;
+                    };
+                    for &member in &group.members {
+                        answers[member] = Some($crate::store::Recorded {
+                            inbox_id: u64::try_from(id).unwrap_or(0),
+                            outcome: InboxOutcome::Duplicate,
+                            result: Ok(ApplyOutcome::AlreadyApplied { status: status.clone() }),
+                        });
+                    }
+                }
+                Ok(answers)
             }
 
             /// Applies `effect` and stores `n` in the inbox with what became
@@ -514,7 +484,7 @@ macro_rules! sql_store_helpers {
                     return Ok(None);
                 };
                 let (outcome, reason) = $crate::store::inbox::classify(effect, &result);
-                let headers = serde_json::to_string(&n.headers).map_err($crate::store::StoreError::unavailable)?;
+                let headers = $crate::store::sql::headers_json(n)?;
                 // Locked: a concurrent settlement of this entry is waited for, not overwritten.
                 let existing = sqlx::query(&format!("{}{}", stmt::INBOX_BY_KEY, $lock))
                     .bind(&n.key)

@@ -27,38 +27,15 @@ pub(crate) const MAX_BATCH: usize = 128;
 /// How many notifications may wait for the writer before callers wait to queue.
 const QUEUE: usize = 4 * MAX_BATCH;
 
-/// One caller's work for the writer.
-pub(crate) enum Job {
-    /// Apply and store a notification.
-    Record {
-        /// The notification.
-        notification: InboundNotification,
-        /// What it does.
-        effect: Effect,
-        /// Where its answer goes, after the commit.
-        reply: oneshot::Sender<Result<Recorded, StoreError>>,
-    },
-    /// Count a resend answered without the lock (see `settled_resend`).
-    CountDelivery {
-        /// The inbox entry.
-        id: i64,
-        /// The resend's time and headers.
-        notification: InboundNotification,
-        /// The answer, sent after the commit.
-        recorded: Recorded,
-        /// Where it goes.
-        reply: oneshot::Sender<Result<Recorded, StoreError>>,
-    },
-}
-
-impl Job {
-    /// Answers the caller (who may have gone: then nothing to do).
-    pub(crate) fn answer(self, result: Result<Recorded, StoreError>) {
-        let reply = match self {
-            Job::Record { reply, .. } | Job::CountDelivery { reply, .. } => reply,
-        };
-        let _ = reply.send(result);
-    }
+/// One caller's notification for the writer: a resend of a settled one is
+/// counted, anything else applied and stored.
+pub(crate) struct Job {
+    /// The notification.
+    pub(crate) notification: InboundNotification,
+    /// What it does.
+    pub(crate) effect: Effect,
+    /// Where its answer goes, after the commit.
+    pub(crate) reply: oneshot::Sender<Result<Recorded, StoreError>>,
 }
 
 /// The handle callers queue their work on; cheap to clone.

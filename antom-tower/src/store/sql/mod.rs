@@ -10,7 +10,13 @@ use antom_types::{Amount, Currency};
 pub(crate) mod engine;
 pub(crate) mod engine_helpers;
 pub(crate) mod group_commit;
+pub(crate) mod resends;
 pub(crate) mod statements;
+
+/// A notification's headers as the inbox's `headers` column holds them (JSON).
+pub(crate) fn headers_json(n: &InboundNotification) -> Result<String, StoreError> {
+    serde_json::to_string(&n.headers).map_err(StoreError::unavailable)
+}
 
 /// An amount from its two columns, for the record of `owner`.
 pub(crate) fn amount_from_columns(owner: &str, minor: i64, currency: String) -> Result<Amount, StoreError> {

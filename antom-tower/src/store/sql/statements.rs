@@ -48,16 +48,6 @@ pub(crate) const INSERT_INBOX: &str = "INSERT INTO antom_notifications (notifica
      RETURNING id";
 pub(crate) const UPDATE_INBOX: &str = "UPDATE antom_notifications SET outcome = $1, reason = $2, order_id = $3, \
      headers = $4, body = $5, deliveries = deliveries + 1, last_received_at_ms = $6 WHERE id = $7";
-/// What a resend is answered from without the write lock: the entry, and
-/// the status of the order it changed.
-pub(crate) const SETTLED_RESEND: &str = "SELECT n.id, n.outcome, n.body, o.status FROM antom_notifications n \
-     LEFT JOIN antom_orders o ON o.order_id = n.order_id WHERE n.notification_key = $1";
-/// A resend answered from [`SETTLED_RESEND`]: its delivery is counted, and
-/// its headers kept if it is the latest (`$1` received at, `$2` id, `$3`
-/// headers), as [`UPDATE_INBOX`] keeps them.
-pub(crate) const COUNT_DELIVERY: &str = "UPDATE antom_notifications SET deliveries = deliveries + 1, \
-     headers = CASE WHEN last_received_at_ms > $1 THEN headers ELSE $3 END, \
-     last_received_at_ms = CASE WHEN last_received_at_ms > $1 THEN last_received_at_ms ELSE $1 END WHERE id = $2";
 pub(crate) const SETTLE_UNMATCHED: &str = "UPDATE antom_notifications SET outcome = 'applied', reason = NULL, \
      order_id = $1, last_received_at_ms = $2 WHERE notification_key = $3 AND outcome = 'unmatched'";
 pub(crate) const PURGE_INBOX: &str = "DELETE FROM antom_notifications WHERE last_received_at_ms < $1 \
