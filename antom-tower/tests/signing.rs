@@ -411,6 +411,9 @@ fn malformed_signature_headers_are_rejected() {
         ("algorithm=RSA256,signature=AQ", InvalidBase64), // padding is required
         ("algorithm=RSA256,signature=!!!!", InvalidBase64),
         ("algorithm=RSA256,signature=%FF%FE", InvalidBase64),
+        ("algorithm=RSA256,signature=AQJ%3D", InvalidBase64), // non-canonical trailing bits
+        ("algorithm=RSA256,signature=AQ-_", InvalidBase64),   // the URL-safe alphabet is not Antom's
+        ("algorithm=RSA256,signature=AQ%3D%3D%3D", InvalidBase64),
         ("algorithm RSA256", MalformedPart),
         ("=RSA256,signature=AQ%3D%3D", MalformedPart),
         ("algorithm=RSA256,signature=AQ%3D%3D\u{7f}", NotAscii),

@@ -10,7 +10,8 @@
 //! - `SignRequestLayer`: (with layer - inner only - raw sign) / raw sign.
 //!
 //! Run (single core): `taskset -c 1 cargo bench -p antom-benches --bench paired`
-//! (`-- --rounds N` to change the number of rounds, default 300).
+//! (`-- --rounds N` to change the number of rounds, default 300; `-- --only signing`,
+//! `notify_layer` or `sign_layer` for one group).
 
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -270,15 +271,19 @@ fn sign_layer(rounds: usize) {
 }
 
 fn main() {
-    // cargo bench passes `--bench`; only `--rounds N` is ours.
+    // cargo bench passes `--bench`; `--rounds N` and `--only <group>` are ours.
     let args: Vec<String> = std::env::args().collect();
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(300);
-    versus_openssl(rounds);
-    notify_layer(rounds);
-    sign_layer(rounds);
+    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
+    let rounds = value_of("--rounds").and_then(|n| n.parse().ok()).unwrap_or(300);
+    let only = value_of("--only").map(String::as_str);
+    let run = |group: &str| only.is_none_or(|only| only == group);
+    if run("signing") {
+        versus_openssl(rounds);
+    }
+    if run("notify_layer") {
+        notify_layer(rounds);
+    }
+    if run("sign_layer") {
+        sign_layer(rounds);
+    }
 }

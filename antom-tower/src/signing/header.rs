@@ -176,8 +176,8 @@ pub fn encode_signature_value(signature: &[u8]) -> String {
 /// URL-decodes (a literal `+` stays the base64 `+`, escapes of either case
 /// accepted) and base64-decodes a signature value.
 ///
-/// One pass into a stack buffer, then one base64 decode: this runs for every
-/// notification, so it avoids the intermediate allocations.
+/// One pass into a stack buffer, then one vectorized base64 decode: this runs
+/// for every notification, so it avoids the intermediate allocations.
 pub fn decode_signature_value(value: &str) -> Result<Vec<u8>, SignatureHeaderError> {
     // An RSA-8192 signature is 1,368 base64 characters; anything longer is not a signature.
     const MAX_BASE64: usize = 2048;
@@ -186,7 +186,7 @@ pub fn decode_signature_value(value: &str) -> Result<Vec<u8>, SignatureHeaderErr
     let mut rest = value.as_bytes();
     loop {
         // Copy the run up to the next escape in one go: most of a value is plain base64.
-        let plain = rest.iter().position(|&b| b == b'%').unwrap_or(rest.len());
+        let plain = memchr::memchr(b'%', rest).unwrap_or(rest.len());
         let run = base64
             .get_mut(len..len + plain)
             .ok_or(SignatureHeaderError::InvalidBase64)?;
@@ -208,8 +208,10 @@ pub fn decode_signature_value(value: &str) -> Result<Vec<u8>, SignatureHeaderErr
         len += 1;
         rest = &rest[3..];
     }
-    STANDARD
-        .decode(&base64[..len])
+    // base64-simd: the same strict rules as `base64`'s STANDARD engine (padding
+    // required, no non-canonical trailing bits), several times faster on a signature.
+    base64_simd::STANDARD
+        .decode_to_vec(&base64[..len])
         .map_err(|_| SignatureHeaderError::InvalidBase64)
 }
 
